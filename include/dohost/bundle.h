@@ -1,0 +1,52 @@
+// Turns a Worker's `main` into modules V8 can load: plain ES modules read
+// from disk as a graph, or, for TypeScript and bare npm imports, one ES
+// module bundled by esbuild (as wrangler does).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dohost::bundle {
+
+struct Module {
+  std::string path;  // absolute
+  std::string code;
+};
+
+class ModuleLoader {
+ public:
+  // Chooses the mode for `main`: esbuild when it is TypeScript or any module
+  // of its graph imports a bare specifier, plain loading otherwise.
+  // `workDir` holds esbuild's output. Throws dohost::Error with esbuild's
+  // own messages when bundling fails.
+  ModuleLoader(const std::filesystem::path& main, const std::filesystem::path& workDir);
+
+  Module main();
+
+  // Resolves `specifier` imported by `referrerPath`. Throws dohost::Error
+  // for a module that does not exist.
+  Module resolve(const std::string& specifier, const std::string& referrerPath);
+
+  bool bundled() const { return bundled_; }
+
+ private:
+  std::filesystem::path main_;
+  bool bundled_ = false;
+  std::string bundledCode_;
+};
+
+// True for a specifier that names a package rather than a file.
+bool isBareSpecifier(const std::string& specifier);
+
+// The import specifiers of `code` (static imports and re-exports, and
+// dynamic imports of string literals), found by a light scan that skips
+// comments and strings. Used only to choose between the two modes.
+std::vector<std::string> scanImports(const std::string& code);
+
+// Path of the esbuild binary: $DOHOST_ESBUILD, else the one setup installed.
+std::filesystem::path esbuildPath();
+
+}  // namespace dohost::bundle

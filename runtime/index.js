@@ -1,0 +1,202 @@
+// The runtime bundle's entry. The host evaluates the bundle once per
+// isolate and calls setup(natives): it installs the Web platform globals
+// and returns the internals the host calls into (dispatching fetch events,
+// constructing Durable Objects, invoking RPC methods, building `env`).
+
+import { Headers } from './web/headers.js';
+import { Request, requestFromWire } from './web/request.js';
+import { Response, responseToWire } from './web/response.js';
+import { URL, URLSearchParams } from './web/url.js';
+import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
+import { DOMException } from './web/dom_exception.js';
+import { formatLogArgs } from './web/console.js';
+import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
+import {
+  DurableObjectNamespace,
+  DurableObjectState,
+  initDurableObjects,
+  DurableObjectId,
+} from './cloudflare/durable_objects.js';
+
+function defineGlobals(values) {
+  for (const [name, value] of Object.entries(values)) {
+    Object.defineProperty(globalThis, name, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+}
+
+function makeConsole(natives) {
+  const write = (level) => (...args) => natives.print(level, formatLogArgs(args));
+  const log = write('log');
+  return {
+    log,
+    info: write('info'),
+    debug: write('debug'),
+    warn: write('warn'),
+    error: write('error'),
+    trace: write('trace'),
+  };
+}
+
+// Error types that keep their class across RPC (workerd's legacy error
+// serialization); any other name is folded into the message.
+const kErrorTypes = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+  AggregateError,
+};
+
+function describeThrown(value) {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object' || typeof value === 'function') {
+    if (!(value instanceof Error) && !(value instanceof DOMException)) {
+      // V8's own rendering of a thrown non-error object.
+      const proto = Object.getPrototypeOf(value);
+      const ctor = proto && proto.constructor && proto.constructor.name;
+      return `#<${ctor || 'Object'}>`;
+    }
+  }
+  return String(value);
+}
+
+function errorToWire(error) {
+  if (error instanceof DOMException) {
+    return {
+      type: 'DOMException',
+      name: error.name,
+      message: error.message,
+    };
+  }
+  if (error instanceof Error) {
+    const name = String(error.name);
+    const message = String(error.message);
+    const ctor = Object.getPrototypeOf(error)?.constructor;
+    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
+    if (builtIn) return { type: name, name, message };
+    return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
+  }
+  return { type: 'Error', name: 'Error', message: describeThrown(error) };
+}
+
+function errorFromWire(wire) {
+  let error;
+  if (wire.type === 'DOMException') {
+    error = new DOMException(wire.message, wire.name);
+  } else if (wire.type === 'AggregateError') {
+    error = new AggregateError([], wire.message);
+  } else {
+    error = new (kErrorTypes[wire.type] || Error)(wire.message);
+  }
+  error.remote = true;
+  return error;
+}
+
+function makeEnv(bindings) {
+  const env = {};
+  for (const binding of bindings) {
+    switch (binding.kind) {
+      case 'json':
+        env[binding.name] = JSON.parse(binding.json);
+        break;
+      case 'durable_object':
+        env[binding.name] = new DurableObjectNamespace(binding.handle);
+        break;
+    }
+  }
+  return env;
+}
+
+class ExecutionContext {
+  waitUntil(promise) {}
+  passThroughOnException() {}
+}
+
+function isClass(value, base) {
+  return typeof value === 'function' && value.prototype instanceof base;
+}
+
+async function dispatchFetch(exports, wire, env) {
+  const request = requestFromWire(wire);
+  const handler = exports.default;
+  const ctx = new ExecutionContext();
+  let response;
+  if (isClass(handler, WorkerEntrypoint)) {
+    const entrypoint = new handler(ctx, env);
+    if (typeof entrypoint.fetch !== 'function') {
+      throw new Error('Handler does not export a fetch() function.');
+    }
+    response = await entrypoint.fetch(request);
+  } else if (handler && typeof handler.fetch === 'function') {
+    response = await handler.fetch(request, env, ctx);
+  } else {
+    throw new Error('Handler does not export a fetch() function.');
+  }
+  return responseToWire(response);
+}
+
+// Builds a Durable Object instance; resolves once the constructor's
+// blockConcurrencyWhile() work has settled.
+async function createInstance(exports, className, hex, name, storage, env, ns) {
+  const cls = exports[className];
+  const id = new DurableObjectId(ns, hex, name);
+  const state = new DurableObjectState(id, storage);
+  const instance = new cls(state, env);
+  await state.settled();
+  return instance;
+}
+
+const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
+  'webSocketClose', 'webSocketError']);
+
+function invoke(instance, method, args) {
+  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
+    : instance[method];
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `The RPC receiver does not implement the method "${method}".`);
+  }
+  return fn.apply(instance, args);
+}
+
+// Names of the classes a module exports, for config checks.
+function exportedClasses(exports) {
+  return Object.keys(exports).filter((k) => typeof exports[k] === 'function');
+}
+
+export function setup(natives) {
+  initDurableObjects(natives);
+  defineGlobals({
+    Headers,
+    Request,
+    Response,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    DOMException,
+    atob,
+    btoa,
+    console: makeConsole(natives),
+  });
+  return {
+    builtinModules: {
+      'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+    },
+    makeEnv,
+    dispatchFetch,
+    createInstance,
+    invoke,
+    errorToWire,
+    errorFromWire,
+    exportedClasses,
+  };
+}

@@ -1,0 +1,112 @@
+// dohost's command line: `dohost serve`, `--version`, `--help`; the banner
+// and the signals that stop the server.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "dohost/config.h"
+#include "dohost/log.h"
+#include "dohost/server.h"
+
+#ifndef DOHOST_VERSION
+#define DOHOST_VERSION "0.0.0"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Waits for SIGINT or SIGTERM on this thread; other threads block them.
+int waitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+int serve(dohost::server::Options options) {
+  dohost::server::Server server(std::move(options));
+  try {
+    server.start();
+  } catch (const dohost::server::StartupError& e) {
+    std::cerr << e.what() << std::endl;
+    server.stop();
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "dohost: " << e.what() << std::endl;
+    server.stop();
+    return 1;
+  }
+  for (const auto& line : server.banner()) dohost::log::print(line);
+  waitForSignal();
+  dohost::log::print("Shutting down");
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait() in main; every thread started later
+  // inherits the mask, so none of them is interrupted.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"dohost: run Cloudflare Workers and Durable Objects locally", "dohost"};
+  app.set_version_flag("--version,-V", std::string("dohost ") + DOHOST_VERSION);
+  app.require_subcommand(0, 1);
+
+  auto* serveCommand = app.add_subcommand("serve", "Serve one or more Workers over HTTP");
+  std::string positional;
+  std::vector<std::string> configs;
+  dohost::server::Options options;
+  std::string persist;
+  bool verbose = false;
+  serveCommand->add_option("config", positional,
+                           "Worker config (default: ./wrangler.jsonc or ./wrangler.json)");
+  serveCommand->add_option("-c,--config", configs,
+                           "A Worker config; repeat for several Workers (the first gets HTTP)");
+  serveCommand->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
+      ->default_val(8787);
+  serveCommand->add_option("--ip", options.ip, "Address to listen on")->default_val("127.0.0.1");
+  serveCommand->add_option("--persist-to", persist,
+                           "Folder for Durable Object data (default: .dohost/state next to "
+                           "the first config)");
+  serveCommand->add_option("--threads", options.threads, "Event-loop threads (default: cores)");
+  serveCommand->add_flag("--verbose,-v", verbose, "Print info and debug logs");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!*serveCommand) {
+    std::cout << app.help() << std::flush;
+    return argc > 1 ? 1 : 0;
+  }
+  if (verbose) dohost::log::setLevel(dohost::log::Level::kDebug);
+
+  if (!positional.empty()) configs.insert(configs.begin(), positional);
+  if (configs.empty()) {
+    auto found = dohost::config::findDefaultConfig(fs::current_path());
+    if (!found) {
+      std::cerr << "dohost: no wrangler.jsonc or wrangler.json in " << fs::current_path().string()
+                << "; pass a config file, e.g. dohost serve path/to/wrangler.jsonc" << std::endl;
+      return 1;
+    }
+    configs.push_back(found->string());
+  }
+  for (const auto& config : configs) options.configs.push_back(config);
+  if (!persist.empty()) options.persistDir = persist;
+  return serve(std::move(options));
+}

@@ -1,0 +1,159 @@
+// Server: wires loops, Workers, the router and the front door together.
+#include "dohost/server.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "dohost/assert.h"
+#include "dohost/config.h"
+#include "dohost/http.h"
+#include "dohost/log.h"
+#include "dohost/rpc.h"
+#include "worker.h"
+
+namespace dohost::server {
+namespace fs = std::filesystem;
+
+struct Server::Impl {
+  Options options;
+  std::vector<std::unique_ptr<EventLoop>> loops;
+  rpc::Router router;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<http::Server> http;
+  bool stopped = false;
+};
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  auto& options = impl_->options;
+  DOHOST_REQUIRE(!options.configs.empty(), "no config to serve");
+
+  // Configs first: every warning and error of every file.
+  std::vector<std::string> errors;
+  std::vector<config::WorkerConfig> configs;
+  for (const auto& path : options.configs) {
+    auto result = config::loadWorkerConfig(path);
+    for (const auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == config::Severity::kError) {
+        errors.push_back(diagnostic.message);
+      } else {
+        log::print(diagnostic.message);
+      }
+    }
+    configs.push_back(std::move(result.config));
+  }
+  for (size_t i = 0; i < configs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (configs[i].name == configs[j].name) {
+        errors.push_back(options.configs[i].string() + ": a Worker named \"" + configs[i].name +
+                         "\" is already loaded from " + options.configs[j].string() +
+                         "; give each Worker its own \"name\"");
+      }
+    }
+  }
+  if (!errors.empty()) throw StartupError(errors.front() + [&] {
+    std::string rest;
+    for (size_t i = 1; i < errors.size(); ++i) rest += "\n" + errors[i];
+    return rest;
+  }());
+
+  if (options.persistDir.empty()) {
+    options.persistDir = fs::absolute(options.configs.front()).parent_path() / ".dohost" / "state";
+  }
+  options.persistDir = fs::absolute(options.persistDir);
+
+  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  threads = std::max(1u, threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    impl_->loops.push_back(std::make_unique<EventLoop>("loop" + std::to_string(i)));
+    impl_->loops.back()->start();
+  }
+
+  // Workers are spread over the loops, so several Workers use several cores.
+  for (size_t i = 0; i < configs.size(); ++i) {
+    auto& loop = *impl_->loops[i % impl_->loops.size()];
+    impl_->workers.push_back(
+        std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
+  }
+  for (auto& worker : impl_->workers) {
+    for (auto& error : worker->start()) errors.push_back(error);
+  }
+  if (!errors.empty()) {
+    std::string message = errors.front();
+    for (size_t i = 1; i < errors.size(); ++i) message += "\n" + errors[i];
+    throw StartupError(message);
+  }
+
+  std::vector<EventLoop*> loops;
+  for (auto& loop : impl_->loops) loops.push_back(loop.get());
+  Worker* entry = impl_->workers.front().get();
+  impl_->http = std::make_unique<http::Server>(
+      loops, [entry](http::Request request, http::Respond respond) {
+        entry->handleHttp(std::move(request), std::move(respond));
+      });
+  try {
+    impl_->http->listen(options.ip, options.port);
+  } catch (const std::exception& e) {
+    throw StartupError(e.what());
+  }
+}
+
+std::vector<std::string> Server::banner() const {
+  std::vector<std::string> lines;
+  for (const auto& worker : impl_->workers) {
+    const auto& config = worker->config();
+    lines.push_back("Worker \"" + config.name + "\" (" + config.main.filename().string() + ")");
+    if (config.vars.empty() && config.durableObjects.empty() && config.services.empty()) {
+      lines.push_back("  no bindings");
+      continue;
+    }
+    lines.push_back("  Binding                        Resource            Class or service");
+    auto row = [&](const std::string& name, const std::string& kind, const std::string& what) {
+      std::string line = "  " + name;
+      line.resize(std::max<size_t>(line.size() + 1, 33), ' ');
+      line += kind;
+      line.resize(std::max<size_t>(line.size() + 1, 53), ' ');
+      line += what;
+      lines.push_back(line);
+    };
+    for (const auto& binding : config.durableObjects) {
+      std::string what = binding.className;
+      if (!binding.scriptName.empty() && binding.scriptName != config.name) {
+        what += " (in " + binding.scriptName + ") " +
+                (impl_->router.has(binding.scriptName) ? "[connected]" : "[not connected]");
+      }
+      row("env." + binding.name, "Durable Object", what);
+    }
+    for (const auto& service : config.services) {
+      row("env." + service.binding, "Service",
+          service.service + (impl_->router.has(service.service) ? " [connected]"
+                                                                : " [not connected]"));
+    }
+    for (const auto& [name, json] : config.vars) {
+      // Values are not shown: vars may hold secrets.
+      row("env." + name, "Environment var", "");
+    }
+  }
+  lines.push_back("Ready on http://" + impl_->options.ip + ":" + std::to_string(port()));
+  return lines;
+}
+
+uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+void Server::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  if (impl_->http) impl_->http->stop();
+  for (auto& worker : impl_->workers) worker->shutdown();
+  impl_->http.reset();
+  for (auto& loop : impl_->loops) loop->stop();
+  for (auto& loop : impl_->loops) loop->join();
+  impl_->workers.clear();
+}
+
+}  // namespace dohost::server

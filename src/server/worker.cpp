@@ -1,0 +1,264 @@
+// Worker: loads a Worker's code into its isolate and runs its fetch events.
+#include "worker.h"
+
+#include <chrono>
+#include <cstring>
+#include <future>
+
+#include "dohost/assert.h"
+#include "dohost/bundle.h"
+#include "dohost/log.h"
+
+namespace dohost::server {
+namespace {
+
+using js::toStdString;
+using js::toV8;
+
+// Adapts the bundle layer's loader to what the isolate asks for.
+class LoaderProvider final : public js::ModuleProvider {
+ public:
+  explicit LoaderProvider(bundle::ModuleLoader& loader) : loader_(loader) {}
+  js::ModuleSource main() override {
+    auto module = loader_.main();
+    return {module.path, module.code};
+  }
+  js::ModuleSource resolve(const std::string& specifier, const std::string& referrer) override {
+    auto module = loader_.resolve(specifier, referrer);
+    return {module.path, module.code};
+  }
+
+ private:
+  bundle::ModuleLoader& loader_;
+};
+
+// Runs `task` on `loop` and waits for its result.
+template <typename T>
+T runOn(EventLoop& loop, std::function<T()> task) {
+  std::packaged_task<T()> packaged(std::move(task));
+  auto future = packaged.get_future();
+  loop.post([&packaged] { packaged(); });
+  return future.get();
+}
+
+std::string displayPath(const std::filesystem::path& path) {
+  std::error_code error;
+  auto relative = std::filesystem::relative(path, std::filesystem::current_path(), error);
+  if (error || relative.empty() || relative.string().rfind("..", 0) == 0) return path.string();
+  return relative.string();
+}
+
+}  // namespace
+
+Worker::Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
+               std::filesystem::path persistDir)
+    : config_(std::move(config)),
+      loop_(loop),
+      router_(router),
+      persistDir_(std::move(persistDir)) {}
+
+Worker::~Worker() { DOHOST_ASSERT(!isolate_, "Worker destroyed without shutdown()"); }
+
+std::vector<std::string> Worker::start() {
+  return runOn<std::vector<std::string>>(loop_, [this] { return startOnLoop(); });
+}
+
+void Worker::shutdown() {
+  runOn<int>(loop_, [this] {
+    router_.removeEndpoint(config_.name);
+    if (isolate_) {
+      {
+        v8::Isolate::Scope scope(isolate_->v8());
+        env_.Reset();
+      }
+      actors_.reset();
+      isolate_.reset();
+    }
+    return 0;
+  });
+}
+
+std::vector<std::string> Worker::startOnLoop() {
+  std::vector<std::string> errors;
+  isolate_ = std::make_unique<js::Isolate>(loop_, config_.name);
+  actors_ = std::make_unique<actor::ActorHost>(*isolate_, router_, config_.name, persistDir_);
+  actors_->installNatives();
+  isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
+                           toStdString(info.GetIsolate(), info[1]));
+  });
+
+  try {
+    bundle::ModuleLoader loader(config_.main, persistDir_ / "bundle" / config_.name);
+    LoaderProvider provider(loader);
+    isolate_->start(provider);
+  } catch (const std::exception& e) {
+    errors.push_back(displayPath(config_.configPath) + ": Worker \"" + config_.name +
+                     "\" failed to load: " + e.what());
+    return errors;
+  }
+
+  isolate_->run([&] {
+    auto* isolate = isolate_->v8();
+    auto context = isolate_->context();
+
+    // The classes the code exports, checked against the config.
+    std::vector<std::string> exported;
+    v8::Local<v8::Value> args[] = {isolate_->mainExports()};
+    auto names = isolate_->internal("exportedClasses")
+                     ->Call(context, v8::Undefined(isolate), 1, args)
+                     .ToLocalChecked()
+                     .As<v8::Array>();
+    for (uint32_t i = 0; i < names->Length(); ++i) {
+      exported.push_back(toStdString(isolate, names->Get(context, i).ToLocalChecked()));
+    }
+    for (const auto& diagnostic : config::checkExports(config_, exported)) {
+      errors.push_back(diagnostic.message);
+    }
+
+    // Every class this Worker defines may be called, bound or not.
+    for (const auto& binding : config_.durableObjects) {
+      if (binding.scriptName.empty() || binding.scriptName == config_.name) {
+        actors_->defineClass(binding.className,
+                             config::isSqliteClass(config_, binding.className));
+      }
+    }
+    for (const auto& migration : config_.migrations) {
+      for (const auto& name : migration.newSqliteClasses) actors_->defineClass(name, true);
+      for (const auto& name : migration.newClasses) {
+        if (!config::isSqliteClass(config_, name)) actors_->defineClass(name, false);
+      }
+    }
+
+    // env: vars, then Durable Object namespaces.
+    auto bindings = v8::Array::New(isolate);
+    uint32_t count = 0;
+    auto add = [&](std::initializer_list<std::pair<const char*, v8::Local<v8::Value>>> fields) {
+      auto entry = v8::Object::New(isolate);
+      for (auto& [key, value] : fields) entry->Set(context, toV8(isolate, key), value).Check();
+      bindings->Set(context, count++, entry).Check();
+    };
+    for (const auto& [name, json] : config_.vars) {
+      add({{"kind", toV8(isolate, "json")},
+           {"name", toV8(isolate, name)},
+           {"json", toV8(isolate, json)}});
+    }
+    for (const auto& binding : config_.durableObjects) {
+      auto worker = binding.scriptName.empty() ? config_.name : binding.scriptName;
+      int handle = actors_->addNamespace(worker, binding.className);
+      add({{"kind", toV8(isolate, "durable_object")},
+           {"name", toV8(isolate, binding.name)},
+           {"handle", v8::Integer::New(isolate, handle)}});
+    }
+    v8::Local<v8::Value> envArgs[] = {bindings};
+    auto env = isolate_->internal("makeEnv")
+                   ->Call(context, v8::Undefined(isolate), 1, envArgs)
+                   .ToLocalChecked()
+                   .As<v8::Object>();
+    env_.Reset(isolate, env);
+    actors_->setEnv(env);
+  });
+  if (errors.empty()) router_.addEndpoint(config_.name, actors_.get());
+  return errors;
+}
+
+void Worker::handleHttp(http::Request request, http::Respond respond) {
+  auto shared = std::make_shared<http::Request>(std::move(request));
+  loop_.post([this, shared, respond = std::move(respond)]() mutable {
+    fetchOnLoop(std::move(*shared), std::move(respond));
+  });
+}
+
+namespace {
+
+v8::Local<v8::Uint8Array> toBytes(v8::Isolate* isolate, const std::string& data) {
+  auto buffer = v8::ArrayBuffer::New(isolate, data.size());
+  if (!data.empty()) std::memcpy(buffer->Data(), data.data(), data.size());
+  return v8::Uint8Array::New(buffer, 0, data.size());
+}
+
+std::string fromBytes(v8::Local<v8::Value> value) {
+  if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    std::string out(view->ByteLength(), '\0');
+    view->CopyContents(out.data(), out.size());
+    return out;
+  }
+  if (value->IsArrayBuffer()) {
+    auto buffer = value.As<v8::ArrayBuffer>();
+    return std::string(static_cast<const char*>(buffer->Data()), buffer->ByteLength());
+  }
+  return {};
+}
+
+}  // namespace
+
+void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
+  isolate_->run([&] {
+    auto* isolate = isolate_->v8();
+    auto context = isolate_->context();
+    v8::TryCatch tryCatch(isolate);
+
+    auto wire = v8::Object::New(isolate);
+    auto headers = v8::Array::New(isolate, static_cast<int>(request.headers.size()));
+    for (uint32_t i = 0; i < request.headers.size(); ++i) {
+      auto pair = v8::Array::New(isolate, 2);
+      pair->Set(context, 0, toV8(isolate, request.headers[i].name)).Check();
+      pair->Set(context, 1, toV8(isolate, request.headers[i].value)).Check();
+      headers->Set(context, i, pair).Check();
+    }
+    wire->Set(context, toV8(isolate, "method"), toV8(isolate, request.method)).Check();
+    wire->Set(context, toV8(isolate, "url"), toV8(isolate, request.url)).Check();
+    wire->Set(context, toV8(isolate, "headers"), headers).Check();
+    bool hasBody = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                   request.method == "PATCH";
+    wire->Set(context, toV8(isolate, "body"),
+              hasBody ? toBytes(isolate, request.body).As<v8::Value>()
+                      : v8::Null(isolate).As<v8::Value>())
+        .Check();
+
+    auto shared = std::make_shared<http::Respond>(std::move(respond));
+    auto fail = [this, shared](v8::Local<v8::Value> error) {
+      // workerd logs the exception and answers 500 with no details.
+      log::print("[" + config_.name + "] Uncaught " + isolate_->describe(error));
+      http::Response response;
+      response.status = 500;
+      response.body = "Internal Server Error";
+      (*shared)(std::move(response));
+    };
+    v8::Local<v8::Value> args[] = {isolate_->mainExports(), wire, env_.Get(isolate)};
+    v8::Local<v8::Value> result;
+    if (!isolate_->internal("dispatchFetch")
+             ->Call(context, v8::Undefined(isolate), 3, args)
+             .ToLocal(&result)) {
+      fail(tryCatch.Exception());
+      return;
+    }
+    isolate_->whenSettled(
+        result,
+        [this, shared](v8::Local<v8::Value> value) {
+          auto* isolate = isolate_->v8();
+          auto context = isolate_->context();
+          auto object = value.As<v8::Object>();
+          http::Response response;
+          response.status =
+              object->Get(context, toV8(isolate, "status")).ToLocalChecked()->Int32Value(context).FromMaybe(500);
+          response.statusText =
+              toStdString(isolate, object->Get(context, toV8(isolate, "statusText")).ToLocalChecked());
+          auto headers =
+              object->Get(context, toV8(isolate, "headers")).ToLocalChecked().As<v8::Array>();
+          for (uint32_t i = 0; i < headers->Length(); ++i) {
+            auto pair = headers->Get(context, i).ToLocalChecked().As<v8::Array>();
+            response.headers.push_back(
+                {toStdString(isolate, pair->Get(context, 0).ToLocalChecked()),
+                 toStdString(isolate, pair->Get(context, 1).ToLocalChecked())});
+          }
+          auto body = object->Get(context, toV8(isolate, "body")).ToLocalChecked();
+          response.body = fromBytes(body);
+          (*shared)(std::move(response));
+        },
+        fail);
+  });
+}
+
+}  // namespace dohost::server

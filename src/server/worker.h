@@ -1,0 +1,51 @@
+// One Worker of the process: its config, its isolate on one loop, its
+// Durable Object host, and the fetch path from the front door into it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dohost/actor.h"
+#include "dohost/config.h"
+#include "dohost/event_loop.h"
+#include "dohost/http.h"
+#include "dohost/js.h"
+#include "dohost/rpc.h"
+
+namespace dohost::server {
+
+class Worker {
+ public:
+  Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
+         std::filesystem::path persistDir);
+  ~Worker();
+
+  // Creates the isolate on the Worker's loop, loads the code and checks it
+  // against the config. Blocks until done; returns the errors found
+  // (empty when the Worker is ready).
+  std::vector<std::string> start();
+
+  // Releases the isolate on its loop. Blocks until done.
+  void shutdown();
+
+  // Runs the Worker's fetch handler for `request`. Any thread.
+  void handleHttp(http::Request request, http::Respond respond);
+
+  const config::WorkerConfig& config() const { return config_; }
+
+ private:
+  std::vector<std::string> startOnLoop();
+  void fetchOnLoop(http::Request request, http::Respond respond);
+
+  config::WorkerConfig config_;
+  EventLoop& loop_;
+  rpc::Router& router_;
+  std::filesystem::path persistDir_;
+  std::unique_ptr<js::Isolate> isolate_;
+  std::unique_ptr<actor::ActorHost> actors_;
+  v8::Global<v8::Object> env_;
+};
+
+}  // namespace dohost::server
