@@ -15,6 +15,7 @@ import {
   DurableObjectNamespace,
   DurableObjectState,
   initDurableObjects,
+  instanceConstructed,
   DurableObjectId,
 } from './cloudflare/durable_objects.js';
 
@@ -150,6 +151,8 @@ async function createInstance(exports, className, hex, name, storage, env, ns) {
   const id = new DurableObjectId(ns, hex, name);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
+  // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
+  instanceConstructed(storage, instance);
   await state.settled();
   return instance;
 }
@@ -165,6 +168,20 @@ function invoke(instance, method, args) {
       `The RPC receiver does not implement the method "${method}".`);
   }
   return fn.apply(instance, args);
+}
+
+// The argument of alarm(): own properties, as workerd gives them.
+class AlarmInvocationInfo {
+  constructor(scheduledTime, retryCount) {
+    this.scheduledTime = scheduledTime;
+    this.retryCount = retryCount;
+    this.isRetry = retryCount > 0;
+  }
+}
+
+// Runs the object's alarm() handler; the host checked that it exists.
+function invokeAlarm(instance, scheduledTime, retryCount) {
+  return instance.alarm(new AlarmInvocationInfo(scheduledTime, retryCount));
 }
 
 // Names of the classes a module exports, for config checks.
@@ -195,6 +212,7 @@ export function setup(natives) {
     dispatchFetch,
     createInstance,
     invoke,
+    invokeAlarm,
     errorToWire,
     errorFromWire,
     exportedClasses,

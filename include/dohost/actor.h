@@ -50,6 +50,16 @@ class IdFactory {
   std::string key_;
 };
 
+// How a Worker's Durable Objects keep their data (see docs/storage.md).
+struct StorageOptions {
+  // Every object's database, and the alarm index, live in memory and go with the process.
+  bool inMemory = false;
+  // storage.deleteAll() deletes the alarm too (compatibility flag delete_all_deletes_alarm).
+  bool deleteAllDeletesAlarm = false;
+};
+
+class StorageHost;
+
 // The Durable Object machinery of one Worker's isolate. Lives on the
 // isolate's loop; all methods but loop() run there.
 class ActorHost final : public rpc::Endpoint {
@@ -72,6 +82,10 @@ class ActorHost final : public rpc::Endpoint {
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
+  // Starts storage once classes and env are set: schedules the alarms kept from earlier runs.
+  // Returns the problems found (each one line for the startup report).
+  std::vector<std::string> startStorage(const StorageOptions& options);
+
   EventLoop& loop() override { return isolate_.loop(); }
   void deliver(rpc::Message call, rpc::Reply reply) override;
 
@@ -81,20 +95,25 @@ class ActorHost final : public rpc::Endpoint {
     std::string className;
     IdFactory ids;
   };
+  friend class StorageHost;
   struct Instance;
+  // An alarm() event, delivered like a call.
+  struct AlarmEvent {
+    int64_t scheduledTime = 0;  // nanoseconds since the Unix epoch
+    uint32_t retryCount = 0;
+  };
   struct PendingCall {
     rpc::Call call;
     rpc::Reply reply;
+    std::optional<AlarmEvent> alarm;
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
   void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
-  // ctx.storage natives, in storage_natives.cpp.
-  void installStorageNatives();
-  void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
-  storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 
   Instance& instanceFor(const rpc::Call& call);
+  // Hands an event to its instance: queued behind the constructor, or run now.
+  void enqueue(PendingCall pending);
   void run(Instance& instance, PendingCall pending);
   void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
   void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
@@ -109,7 +128,7 @@ class ActorHost final : public rpc::Endpoint {
   std::map<std::string, bool> classes_;  // className -> SQLite-backed
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
-  std::vector<Instance*> storageHandles_;
+  std::unique_ptr<StorageHost> storage_;
   uint64_t nextCallId_ = 1;
   std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
 };

@@ -2,12 +2,21 @@
 // instance receives. IDs are made and checked by the host
 // (natives.ns*); calls travel as host messages (natives.stubCall).
 
-import { SqlStorage } from './sql.js';
+import { initSql } from './sql.js';
+import { initStorage, makeStorage } from './storage.js';
 
 let natives;
 
 export function initDurableObjects(hostNatives) {
   natives = hostNatives;
+  initSql(hostNatives);
+  initStorage(hostNatives);
+}
+
+// The object's constructor has returned: tells the host whether its class
+// has an alarm() handler, which setAlarm() requires from now on.
+export function instanceConstructed(storageHandle, instance) {
+  natives.instanceConstructed(storageHandle, typeof instance.alarm === 'function');
 }
 
 export class DurableObjectId {
@@ -105,25 +114,14 @@ export class DurableObjectNamespace {
   }
 }
 
-export class DurableObjectStorage {
-  #sql;
-
-  constructor(handle) {
-    this.#sql = new SqlStorage(natives, handle);
-  }
-
-  get sql() {
-    return this.#sql;
-  }
-}
-
 export class DurableObjectState {
   #storage;
   #blockers = [];
 
   constructor(id, storageHandle) {
     this.id = id;
-    this.#storage = new DurableObjectStorage(storageHandle);
+    this.#storage = makeStorage(storageHandle, (fn) =>
+      this.blockConcurrencyWhile(fn));
   }
 
   get storage() {

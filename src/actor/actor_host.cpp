@@ -8,6 +8,7 @@
 #include "dohost/log.h"
 #include "dohost/storage.h"
 #include "instance.h"
+#include "storage_host.h"
 
 namespace dohost::actor {
 
@@ -19,12 +20,15 @@ ActorHost::ActorHost(js::Isolate& isolate, rpc::Router& router, std::string work
     : isolate_(isolate),
       router_(router),
       worker_(std::move(worker)),
-      persistDir_(std::move(persistDir)) {}
+      persistDir_(std::move(persistDir)),
+      storage_(std::make_unique<StorageHost>(*this)) {}
 
 ActorHost::~ActorHost() {
   v8::Isolate::Scope scope(isolate_.v8());
+  storage_->commitAll();
   pending_.clear();
   instances_.clear();
+  storage_.reset();
   env_.Reset();
 }
 
@@ -39,6 +43,10 @@ void ActorHost::defineClass(const std::string& className, bool sqlite) {
 }
 
 void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
+
+std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {
+  return storage_->start(options);
+}
 
 // ==== Natives ===============================================================
 
@@ -76,7 +84,7 @@ void ActorHost::installNatives() {
     js::throwError(info.GetIsolate(), "Error",
                    "DurableObjectStub.fetch() is not implemented in dohost yet");
   });
-  installStorageNatives();
+  storage_->installNatives();
 }
 
 void ActorHost::stubCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -154,13 +162,10 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
   instance.className = call.target.className;
   instance.hex = call.target.objectId;
   instance.name = call.target.objectName;
-  instance.storageHandle = static_cast<int>(storageHandles_.size());
-  storageHandles_.push_back(&instance);
   auto it = classes_.find(call.target.className);
-  if (it != classes_.end() && it->second) {
-    auto path = persistDir_ / "do" / worker_ / instance.className / (instance.hex + ".sqlite");
-    instance.database = storage::Database::open(path);
-  }
+  instance.storage = storage_->open(instance.className, instance.hex, instance.name,
+                                    it != classes_.end() && it->second);
+  instance.storageHandle = instance.storage->handle;
 
   // The constructor runs once; calls queue behind it.
   auto* isolate = isolate_.v8();
@@ -204,7 +209,8 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
         // next call constructs the object again.
         auto failed = std::move(found->second);
         instances_.erase(found);
-        storageHandles_[failed->storageHandle] = nullptr;
+        // Its writes go with it, as a broken output gate drops them in workerd.
+        failed->storage->discard("the constructor failed");
         log::error("actor", "constructor of " + failed->className + " threw: " +
                                 isolate_.describe(error));
         for (auto& waiting : failed->queue) {
@@ -215,25 +221,34 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
 }
 
 void ActorHost::deliver(rpc::Message message, rpc::Reply reply) {
-  auto call = rpc::decodeCall(message);
-  isolate_.run([&] {
-    if (classes_.count(call.target.className) == 0) {
-      replyErrorText(reply, call.callId, "Error",
-                     "Worker \"" + worker_ + "\" has no Durable Object class \"" +
-                         call.target.className + "\"");
-      return;
-    }
-    auto& instance = instanceFor(call);
-    PendingCall pending{std::move(call), std::move(reply)};
-    if (!instance.ready) {
-      instance.queue.push_back(std::move(pending));
-      return;
-    }
-    run(instance, std::move(pending));
-  });
+  PendingCall pending{rpc::decodeCall(message), std::move(reply), std::nullopt};
+  isolate_.run([&] { enqueue(std::move(pending)); });
+}
+
+void ActorHost::enqueue(PendingCall pending) {
+  auto& call = pending.call;
+  if (classes_.count(call.target.className) == 0) {
+    replyErrorText(pending.reply, call.callId, "Error",
+                   "Worker \"" + worker_ + "\" has no Durable Object class \"" +
+                       call.target.className + "\"");
+    return;
+  }
+  auto& instance = instanceFor(call);
+  // The reply leaves once the writes made before it are committed (the output gate).
+  pending.reply = instance.storage->gate ? instance.storage->gate->hold(std::move(pending.reply))
+                                         : std::move(pending.reply);
+  if (!instance.ready) {
+    instance.queue.push_back(std::move(pending));
+    return;
+  }
+  run(instance, std::move(pending));
 }
 
 void ActorHost::run(Instance& instance, PendingCall pending) {
+  if (pending.alarm) {
+    storage_->runAlarm(instance, std::move(pending));
+    return;
+  }
   auto* isolate = isolate_.v8();
   auto context = isolate_.context();
   v8::TryCatch tryCatch(isolate);

@@ -11,6 +11,7 @@
 
 #include "dohost/actor.h"
 #include "dohost/storage.h"
+#include "object_storage.h"
 
 namespace dohost::actor {
 
@@ -22,7 +23,7 @@ struct ActorHost::Instance {
   std::optional<std::string> name;
   bool ready = false;
   v8::Global<v8::Object> object;
-  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<ObjectStorage> storage;
   int storageHandle = -1;
   std::deque<PendingCall> queue;
 };

@@ -8,6 +8,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -96,6 +97,8 @@ struct Database::Impl {
                const std::function<void(sqlite3_stmt*)>& onRow = nullptr);
   int64_t queryInt(const std::string& sql, const std::string& argument);
   bool tableExists(const char* name);
+  bool hasKvTable();
+  bool hasMetadataTable();
 
   const TableShape& shapeOf(const std::string& table);
 
@@ -112,6 +115,13 @@ struct Database::Impl {
   std::map<std::string, TableShape> shapes;
   std::set<Cursor::State*> liveCursors;
 
+  // Whether _cf_KV and _cf_METADATA exist, once known; forgotten when a rollback may have
+  // undone their creation and when the database is reset.
+  std::optional<bool> kvTable;
+  std::optional<bool> metadataTable;
+  void forgetTables();
+
+  std::function<void()> writeListener;
   bool batchOpen = false;
   bool batchTransaction = false;  // BEGIN has run for the open batch
   int savepoints = 0;

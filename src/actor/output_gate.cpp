@@ -1,0 +1,98 @@
+// OutputGate and ObjectStorage: commits of an object's write batch, and the replies that wait
+// for them.
+#include <utility>
+
+#include "dohost/log.h"
+#include "object_storage.h"
+
+namespace dohost::actor {
+
+OutputGate::OutputGate(EventLoop& loop, storage::Database& database, Failure onFailure)
+    : loop_(loop), database_(&database), onFailure_(std::move(onFailure)) {}
+
+rpc::Reply OutputGate::hold(rpc::Reply reply) {
+  // Called on the object's loop, like every reply of its events.
+  return [weak = weak_from_this(), reply = std::move(reply)](rpc::Message message) {
+    if (auto gate = weak.lock()) {
+      gate->send(reply, std::move(message));
+    } else {
+      reply(std::move(message));
+    }
+  };
+}
+
+void OutputGate::send(rpc::Reply reply, rpc::Message message) {
+  // Replies keep their order: one that finds others waiting waits too.
+  if (database_ && (database_->batchHasWrites() || !held_.empty())) {
+    held_.emplace_back(std::move(reply), std::move(message));
+    schedule();
+    return;
+  }
+  reply(std::move(message));
+}
+
+void OutputGate::schedule() {
+  if (scheduled_ || !database_) return;
+  scheduled_ = true;
+  loop_.post([weak = weak_from_this()] {
+    if (auto gate = weak.lock()) {
+      gate->scheduled_ = false;
+      gate->commit();
+    }
+  });
+}
+
+bool OutputGate::commit() {
+  if (!database_) return true;
+  // An open savepoint belongs to a transaction still running; its end asks again.
+  if (database_->savepointDepth() > 0) return true;
+
+  if (database_->batchHasWrites()) {
+    try {
+      database_->commitBatch();
+    } catch (const storage::SqlError& error) {
+      database_->beginBatch();
+      log::error("storage", std::string("commit failed, object reset: ") + error.what());
+      auto held = std::exchange(held_, {});
+      if (onFailure_) onFailure_(std::move(held), error.what());
+      return false;
+    }
+    database_->beginBatch();
+  }
+
+  auto held = std::exchange(held_, {});
+  for (auto& [reply, message] : held) reply(std::move(message));
+  return true;
+}
+
+void OutputGate::discard(const std::string& reason) {
+  if (database_) {
+    database_->rollbackBatch();
+    database_->beginBatch();
+  }
+  auto held = std::exchange(held_, {});
+  if (!held.empty() && onFailure_) onFailure_(std::move(held), reason);
+}
+
+void OutputGate::detach() { database_ = nullptr; }
+
+// ==============================================================================================
+// ObjectStorage
+
+ObjectStorage::~ObjectStorage() {
+  commit();
+  if (gate) gate->detach();
+  if (registry && handle >= 0 && handle < static_cast<int>(registry->size())) {
+    (*registry)[handle] = nullptr;
+  }
+}
+
+void ObjectStorage::commit() {
+  if (gate) gate->commit();
+}
+
+void ObjectStorage::discard(const std::string& reason) {
+  if (gate) gate->discard(reason);
+}
+
+}  // namespace dohost::actor

@@ -1,0 +1,112 @@
+// StorageHost: `ctx.storage` for the objects of one ActorHost. It opens each object's database,
+// gives the runtime its natives (SQL cursors, key-value API, transactions, alarms), gates the
+// objects' replies on their commits and schedules their alarms. Lives on the isolate's loop.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <v8.h>
+
+#include "dohost/actor.h"
+#include "dohost/storage.h"
+#include "object_storage.h"
+
+namespace dohost::actor {
+
+class AlarmScheduler;
+
+class StorageHost {
+ public:
+  explicit StorageHost(ActorHost& host);
+  ~StorageHost();
+  StorageHost(const StorageHost&) = delete;
+  StorageHost& operator=(const StorageHost&) = delete;
+
+  // Registers the storage natives. Before the isolate starts.
+  void installNatives();
+
+  // Takes the Worker's storage options, opens its alarm index and schedules the alarms found
+  // there (those whose time has passed fire at once). Returns the problems found, for the
+  // startup report.
+  std::vector<std::string> start(const StorageOptions& options);
+
+  // The storage of a new instance. Never throws: a database that cannot be opened gives an
+  // ObjectStorage whose every operation throws a clear error.
+  std::unique_ptr<ObjectStorage> open(const std::string& className,
+                                      const std::string& hex,
+                                      const std::optional<std::string>& name,
+                                      bool sqlEnabled);
+
+  // Runs an alarm event for `instance` (called by ActorHost::run).
+  void runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall pending);
+
+  // Delivers an alarm event for (className, hex) through ActorHost, constructing the object if
+  // needed; `done` gets the outcome once the event's writes are committed.
+  void fireAlarm(const std::string& className,
+                 const std::string& hex,
+                 const std::optional<std::string>& name,
+                 int64_t time,
+                 uint32_t retryCount,
+                 std::function<void(const std::string&)> done);
+
+  bool hasClass(const std::string& className) const;
+  EventLoop& loop();
+
+  // Commits every object's pending writes (before the objects go away).
+  void commitAll();
+
+  // How long the alarm handler waits before retry number `retry` (1 for the first): workerd's
+  // 2 s doubling per retry, plus up to a quarter of it at random (`jitter` in [0, 1]).
+  static int64_t retryDelayMs(uint32_t retry, double jitter);
+
+  // workerd gives up on an alarm after this many failed retries.
+  static constexpr uint32_t kMaxRetries = 6;
+
+ private:
+  friend class AlarmScheduler;
+  struct CursorHandle;
+
+  ObjectStorage* storageOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+  storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info, bool sql);
+  v8::Local<v8::Object> wrapCursor(storage::Cursor cursor);
+  CursorHandle* cursorOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+  // The natives, one per runtime operation.
+  void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void kvGet(const v8::FunctionCallbackInfo<v8::Value>& info, bool many);
+  void kvPut(const v8::FunctionCallbackInfo<v8::Value>& info, bool many);
+  void kvDelete(const v8::FunctionCallbackInfo<v8::Value>& info, bool many);
+  void kvList(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void kvDeleteAll(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void alarmGet(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void alarmSet(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void txnBegin(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void txnEnd(const v8::FunctionCallbackInfo<v8::Value>& info, bool commit);
+
+  // The object's alarm as the scheduler should know it, after a rollback may have changed it.
+  void resyncAlarm(ObjectStorage& object);
+  // A newly opened object: make sure the alarm in its database is scheduled.
+  void adoptStoredAlarm(ObjectStorage& object);
+  void scheduleAlarm(ObjectStorage& object, std::optional<int64_t> time);
+
+  // A commit failed: answer the replies that waited for it and reset the object.
+  void failHeld(int handle,
+                std::deque<std::pair<rpc::Reply, rpc::Message>> held,
+                const std::string& reason);
+
+  ActorHost& host_;
+  StorageOptions options_;
+  std::vector<ObjectStorage*> handles_;  // by handle; null once the object is gone
+  v8::Global<v8::ObjectTemplate> cursorTemplate_;
+  std::unique_ptr<AlarmScheduler> alarms_;
+};
+
+}  // namespace dohost::actor
