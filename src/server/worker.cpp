@@ -72,6 +72,7 @@ void Worker::shutdown() {
         env_.Reset();
       }
       actors_.reset();
+      web_.reset();
       isolate_.reset();
     }
     return 0;
@@ -83,6 +84,8 @@ std::vector<std::string> Worker::startOnLoop() {
   isolate_ = std::make_unique<js::Isolate>(loop_, config_.name);
   actors_ = std::make_unique<actor::ActorHost>(*isolate_, router_, config_.name, persistDir_);
   actors_->installNatives();
+  web_ = std::make_unique<api::WebNatives>(*isolate_);
+  web_->install();
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -101,6 +104,11 @@ std::vector<std::string> Worker::startOnLoop() {
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
+
+    // From here on code runs in handlers: timers and random values work.
+    isolate_->internal("endGlobalScope")
+        ->Call(context, v8::Undefined(isolate), 0, nullptr)
+        .FromMaybe(v8::Local<v8::Value>());
 
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;

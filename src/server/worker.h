@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dohost/actor.h"
+#include "dohost/api.h"
 #include "dohost/config.h"
 #include "dohost/event_loop.h"
 #include "dohost/http.h"
@@ -45,6 +46,7 @@ class Worker {
   std::filesystem::path persistDir_;
   std::unique_ptr<js::Isolate> isolate_;
   std::unique_ptr<actor::ActorHost> actors_;
+  std::unique_ptr<api::WebNatives> web_;
   v8::Global<v8::Object> env_;
 };
 
