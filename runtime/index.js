@@ -12,11 +12,14 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
 import {
-  DurableObjectNamespace,
   DurableObjectState,
   initDurableObjects,
-  DurableObjectId,
 } from './cloudflare/durable_objects.js';
+import { DurableObjectId } from './cloudflare/durable_object_id.js';
+import {
+  DurableObjectNamespace,
+  initNamespaces,
+} from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -174,6 +177,7 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initNamespaces(natives);
   defineGlobals({
     Headers,
     Request,

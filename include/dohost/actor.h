@@ -88,6 +88,7 @@ class ActorHost final : public rpc::Endpoint {
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void installNamespaceNatives();
   void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
   storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
