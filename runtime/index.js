@@ -37,11 +37,14 @@ import {
 } from './web/global_scope.js';
 import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
 import {
-  DurableObjectNamespace,
   DurableObjectState,
   initDurableObjects,
-  DurableObjectId,
 } from './cloudflare/durable_objects.js';
+import { DurableObjectId } from './cloudflare/durable_object_id.js';
+import {
+  DurableObjectNamespace,
+  initNamespaces,
+} from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -209,6 +212,7 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initNamespaces(natives);
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);

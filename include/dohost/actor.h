@@ -88,6 +88,7 @@ class ActorHost final : public rpc::Endpoint {
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void installNamespaceNatives();
   void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   // ctx.storage natives, in storage_natives.cpp.
   void installStorageNatives();

@@ -50,24 +50,7 @@ ActorHost::Namespace& ActorHost::namespaceOf(const v8::FunctionCallbackInfo<v8::
 }
 
 void ActorHost::installNatives() {
-  isolate_.addNative("nsIdFromName", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    auto name = toStdString(info.GetIsolate(), info[1]);
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), ns.ids.fromName(name)));
-  });
-  isolate_.addNative("nsNewUniqueId", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), ns.ids.unique()));
-  });
-  isolate_.addNative("nsParseId", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    auto parsed = ns.ids.parse(toStdString(info.GetIsolate(), info[1]));
-    if (!parsed.hex) {
-      js::throwError(info.GetIsolate(), "TypeError", parsed.error);
-      return;
-    }
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), *parsed.hex));
-  });
+  installNamespaceNatives();
   isolate_.addNative("stubCall", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     stubCall(info);
   });
