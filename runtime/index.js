@@ -11,6 +11,7 @@ import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
+import * as streams from './web/streams.js';
 import {
   endGlobalScope,
   initScope,
@@ -216,6 +217,7 @@ export function setup(natives) {
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);
+  streams.initStreams(natives);
   defineGlobals({
     Headers,
     Request,
@@ -240,6 +242,25 @@ export function setup(natives) {
     performance,
     scheduler,
     self: globalThis,
+    ReadableStream: streams.ReadableStream,
+    ReadableStreamDefaultReader: streams.ReadableStreamDefaultReader,
+    ReadableStreamBYOBReader: streams.ReadableStreamBYOBReader,
+    ReadableStreamBYOBRequest: streams.ReadableStreamBYOBRequest,
+    ReadableStreamDefaultController: streams.ReadableStreamDefaultController,
+    ReadableByteStreamController: streams.ReadableByteStreamController,
+    WritableStream: streams.WritableStream,
+    WritableStreamDefaultWriter: streams.WritableStreamDefaultWriter,
+    WritableStreamDefaultController: streams.WritableStreamDefaultController,
+    TransformStream: streams.TransformStream,
+    TransformStreamDefaultController: streams.TransformStreamDefaultController,
+    ByteLengthQueuingStrategy: streams.ByteLengthQueuingStrategy,
+    CountQueuingStrategy: streams.CountQueuingStrategy,
+    TextEncoderStream: streams.TextEncoderStream,
+    TextDecoderStream: streams.TextDecoderStream,
+    CompressionStream: streams.CompressionStream,
+    DecompressionStream: streams.DecompressionStream,
+    IdentityTransformStream: streams.IdentityTransformStream,
+    FixedLengthStream: streams.FixedLengthStream,
   });
   return {
     builtinModules: {
