@@ -108,7 +108,8 @@ function makeEnv(bindings) {
         env[binding.name] = JSON.parse(binding.json);
         break;
       case 'durable_object':
-        env[binding.name] = new DurableObjectNamespace(binding.handle);
+        env[binding.name] = new DurableObjectNamespace(
+          binding.handle, binding.worker, binding.className);
         break;
     }
   }

@@ -42,21 +42,22 @@ export class DurableObjectId {
 // Methods of a stub that are not RPC calls.
 const kStubOwn = new Set(['id', 'name', 'fetch', 'connect', 'then']);
 
-export function makeStub(nsHandle, id) {
+export function makeStub(worker, className, id) {
   const target = {
     id,
     name: id.name,
   };
   const hex = DurableObjectId.hexOf(id);
   target.fetch = (input, init) =>
-    natives.stubFetch(nsHandle, hex, id.name, input, init);
+    natives.stubFetch(worker, className, hex, id.name, input, init);
   return new Proxy(target, {
     get(obj, prop) {
       if (typeof prop === 'symbol' || kStubOwn.has(prop)) {
         if (prop === 'fetch') return obj.fetch;
         return obj[prop];
       }
-      return (...args) => natives.stubCall(nsHandle, hex, id.name, prop, args);
+      return (...args) =>
+        natives.stubCall(worker, className, hex, id.name, prop, args);
     },
     ownKeys() {
       return ['id', 'name'];
@@ -72,9 +73,13 @@ export function makeStub(nsHandle, id) {
 
 export class DurableObjectNamespace {
   #handle;
+  #worker;
+  #className;
 
-  constructor(handle) {
+  constructor(handle, worker, className) {
     this.#handle = handle;
+    this.#worker = worker;
+    this.#className = className;
   }
 
   idFromName(name) {
@@ -97,7 +102,7 @@ export class DurableObjectNamespace {
         "Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 " +
           "is not of type 'DurableObjectId'.");
     }
-    return makeStub(this.#handle, id);
+    return makeStub(this.#worker, this.#className, id);
   }
 
   getByName(name, options) {

@@ -72,6 +72,7 @@ void Worker::shutdown() {
         env_.Reset();
       }
       actors_.reset();
+      rpc_.reset();
       isolate_.reset();
     }
     return 0;
@@ -81,8 +82,11 @@ void Worker::shutdown() {
 std::vector<std::string> Worker::startOnLoop() {
   std::vector<std::string> errors;
   isolate_ = std::make_unique<js::Isolate>(loop_, config_.name);
-  actors_ = std::make_unique<actor::ActorHost>(*isolate_, router_, config_.name, persistDir_);
+  rpc_ = std::make_unique<jsrpc::RpcHost>(*isolate_, router_, config_.name);
+  rpc_->installNatives();
+  actors_ = std::make_unique<actor::ActorHost>(*isolate_, config_.name, persistDir_);
   actors_->installNatives();
+  rpc_->setActors(actors_.get());
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -148,7 +152,9 @@ std::vector<std::string> Worker::startOnLoop() {
       int handle = actors_->addNamespace(worker, binding.className);
       add({{"kind", toV8(isolate, "durable_object")},
            {"name", toV8(isolate, binding.name)},
-           {"handle", v8::Integer::New(isolate, handle)}});
+           {"handle", v8::Integer::New(isolate, handle)},
+           {"worker", toV8(isolate, worker)},
+           {"className", toV8(isolate, binding.className)}});
     }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
@@ -158,7 +164,7 @@ std::vector<std::string> Worker::startOnLoop() {
     env_.Reset(isolate, env);
     actors_->setEnv(env);
   });
-  if (errors.empty()) router_.addEndpoint(config_.name, actors_.get());
+  if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
 }
 
