@@ -12,11 +12,14 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
 import {
-  DurableObjectNamespace,
   DurableObjectState,
   initDurableObjects,
-  DurableObjectId,
 } from './cloudflare/durable_objects.js';
+import { DurableObjectId } from './cloudflare/durable_object_id.js';
+import {
+  DurableObjectNamespace,
+  initNamespaces,
+} from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -108,8 +111,7 @@ function makeEnv(bindings) {
         env[binding.name] = JSON.parse(binding.json);
         break;
       case 'durable_object':
-        env[binding.name] = new DurableObjectNamespace(
-          binding.handle, binding.worker, binding.className);
+        env[binding.name] = new DurableObjectNamespace(binding.handle);
         break;
     }
   }
@@ -175,6 +177,7 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initNamespaces(natives);
   defineGlobals({
     Headers,
     Request,

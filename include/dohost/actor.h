@@ -74,6 +74,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
   void setEnv(v8::Local<v8::Object> env);
 
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
+  rpc::Target namespaceTarget(int handle) override;
 
  private:
   struct Namespace {
@@ -88,6 +89,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void installNamespaceNatives();
+  // ctx.storage natives, in storage_natives.cpp.
+  void installStorageNatives();
   void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
   storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 

@@ -35,6 +35,10 @@ class ActorDirectory {
   // on it once the instance may take it, in arrival order; or calls `fail`.
   // Called on the isolate's loop, inside Isolate::run.
   virtual void dispatch(const rpc::Target& target, Event event, Fail fail) = 0;
+
+  // The Worker and class of namespace `handle` (a handle the runtime got
+  // from `env`), as the start of a call's target.
+  virtual rpc::Target namespaceTarget(int handle) = 0;
 };
 
 // The JS RPC machinery of one isolate. Lives on the isolate's loop; every

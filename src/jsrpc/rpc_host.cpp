@@ -31,21 +31,20 @@ void RpcHost::installNatives() {
 
 // ==== Outgoing calls ========================================================
 
-// stubCall(worker, className, hex, name, method, args) -> Promise
+// stubCall(nsHandle, hex, name, method, args) -> Promise
 void RpcHost::stubCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate_.context();
 
   rpc::Call call;
   call.callId = nextCallId_++;
-  call.target.worker = toStdString(isolate, info[0]);
-  call.target.className = toStdString(isolate, info[1]);
-  call.target.objectId = toStdString(isolate, info[2]);
-  if (info[3]->IsString()) call.target.objectName = toStdString(isolate, info[3]);
-  call.method = toStdString(isolate, info[4]);
+  call.target = actors_->namespaceTarget(info[0]->Int32Value(context).FromMaybe(-1));
+  call.target.objectId = toStdString(isolate, info[1]);
+  if (info[2]->IsString()) call.target.objectName = toStdString(isolate, info[2]);
+  call.method = toStdString(isolate, info[3]);
 
   // Arguments that cannot be cloned throw here, synchronously, as in workerd.
-  auto args = js::serialize(isolate, info[5]);
+  auto args = js::serialize(isolate, info[4]);
   if (!args) return;
   call.args = std::move(*args);
 

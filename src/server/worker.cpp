@@ -152,9 +152,7 @@ std::vector<std::string> Worker::startOnLoop() {
       int handle = actors_->addNamespace(worker, binding.className);
       add({{"kind", toV8(isolate, "durable_object")},
            {"name", toV8(isolate, binding.name)},
-           {"handle", v8::Integer::New(isolate, handle)},
-           {"worker", toV8(isolate, worker)},
-           {"className", toV8(isolate, binding.className)}});
+           {"handle", v8::Integer::New(isolate, handle)}});
     }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
