@@ -73,6 +73,7 @@ void Worker::shutdown() {
       }
       actors_.reset();
       rpc_.reset();
+      web_.reset();
       isolate_.reset();
     }
     return 0;
@@ -87,6 +88,8 @@ std::vector<std::string> Worker::startOnLoop() {
   actors_ = std::make_unique<actor::ActorHost>(*isolate_, config_.name, persistDir_);
   actors_->installNatives();
   rpc_->setActors(actors_.get());
+  web_ = std::make_unique<api::WebNatives>(*isolate_);
+  web_->install();
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -105,6 +108,11 @@ std::vector<std::string> Worker::startOnLoop() {
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
+
+    // From here on code runs in handlers: timers and random values work.
+    isolate_->internal("endGlobalScope")
+        ->Call(context, v8::Undefined(isolate), 0, nullptr)
+        .FromMaybe(v8::Local<v8::Value>());
 
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;

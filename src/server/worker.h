@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dohost/actor.h"
+#include "dohost/api.h"
 #include "dohost/config.h"
 #include "dohost/event_loop.h"
 #include "dohost/http.h"
@@ -47,6 +48,7 @@ class Worker {
   std::unique_ptr<js::Isolate> isolate_;
   std::unique_ptr<jsrpc::RpcHost> rpc_;
   std::unique_ptr<actor::ActorHost> actors_;
+  std::unique_ptr<api::WebNatives> web_;
   v8::Global<v8::Object> env_;
 };
 
