@@ -10,6 +10,31 @@ import { URL, URLSearchParams } from './web/url.js';
 import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
+import { ExecutionContext } from './web/execution_context.js';
+import {
+  endGlobalScope,
+  initScope,
+  RequestScope,
+  runInScope,
+} from './web/scope.js';
+import {
+  clearInterval,
+  clearTimeout,
+  fireTimer,
+  initTimers,
+  queueMicrotask,
+  setInterval,
+  setTimeout,
+} from './web/timers.js';
+import {
+  initGlobalScope,
+  Navigator,
+  navigator,
+  performance,
+  reportError,
+  scheduler,
+  structuredClone,
+} from './web/global_scope.js';
 import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
 import {
   DurableObjectState,
@@ -115,19 +140,29 @@ function makeEnv(bindings) {
   return env;
 }
 
-class ExecutionContext {
-  waitUntil(promise) {}
-  passThroughOnException() {}
-}
-
 function isClass(value, base) {
   return typeof value === 'function' && value.prototype instanceof base;
 }
 
+// Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
+// the scope closes, cancelling the timers left behind, once the response
+// has been handed over and every ctx.waitUntil() promise has settled. A
+// host that streams the body must call scope.responded() when it has been
+// sent. Durable Object events take no RequestScope: their timers live on.
 async function dispatchFetch(exports, wire, env) {
+  const scope = new RequestScope();
+  try {
+    return await runInScope(scope,
+      () => runFetchHandler(exports, wire, env, scope));
+  } finally {
+    scope.responded();
+  }
+}
+
+async function runFetchHandler(exports, wire, env, scope) {
   const request = requestFromWire(wire);
   const handler = exports.default;
-  const ctx = new ExecutionContext();
+  const ctx = ExecutionContext.create(scope);
   let response;
   if (isClass(handler, WorkerEntrypoint)) {
     const entrypoint = new handler(ctx, env);
@@ -176,6 +211,9 @@ function exportedClasses(exports) {
 export function setup(natives) {
   initDurableObjects(natives);
   initNamespaces(natives);
+  initScope(natives);
+  initTimers(natives);
+  initGlobalScope(natives);
   defineGlobals({
     Headers,
     Request,
@@ -188,6 +226,18 @@ export function setup(natives) {
     atob,
     btoa,
     console: makeConsole(natives),
+    setTimeout,
+    setInterval,
+    clearTimeout,
+    clearInterval,
+    queueMicrotask,
+    structuredClone,
+    reportError,
+    Navigator,
+    navigator,
+    performance,
+    scheduler,
+    self: globalThis,
   });
   return {
     builtinModules: {
@@ -200,5 +250,7 @@ export function setup(natives) {
     errorToWire,
     errorFromWire,
     exportedClasses,
+    fireTimer,
+    endGlobalScope,
   };
 }
