@@ -41,11 +41,8 @@ import {
   DurableObjectState,
   initDurableObjects,
 } from './cloudflare/durable_objects.js';
-import { DurableObjectId } from './cloudflare/durable_object_id.js';
-import {
-  DurableObjectNamespace,
-  initNamespaces,
-} from './cloudflare/namespace.js';
+import { makeId } from './cloudflare/durable_object_id.js';
+import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -137,7 +134,7 @@ function makeEnv(bindings) {
         env[binding.name] = JSON.parse(binding.json);
         break;
       case 'durable_object':
-        env[binding.name] = new DurableObjectNamespace(binding.handle);
+        env[binding.name] = makeNamespace(binding.handle);
         break;
     }
   }
@@ -184,9 +181,10 @@ async function runFetchHandler(exports, wire, env, scope) {
 
 // Builds a Durable Object instance; resolves once the constructor's
 // blockConcurrencyWhile() work has settled.
-async function createInstance(exports, className, hex, name, storage, env, ns) {
+async function createInstance(exports, className, hex, name, storage, env,
+  jurisdiction) {
   const cls = exports[className];
-  const id = new DurableObjectId(ns, hex, name);
+  const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
   await state.settled();

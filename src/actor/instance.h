@@ -24,7 +24,7 @@ struct ActorHost::Instance {
   v8::Global<v8::Object> object;
   std::unique_ptr<storage::Database> database;
   int storageHandle = -1;
-  std::deque<PendingCall> queue;
+  std::deque<PendingEvent> queue;
 };
 
 }  // namespace dohost::actor
