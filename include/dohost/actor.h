@@ -1,6 +1,7 @@
 // Durable Objects inside one Worker's isolate: namespaces and their IDs,
-// stubs whose calls travel as rpc messages, and the live instances of the
-// Worker's own classes with their SQLite storage.
+// and the live instances of the Worker's own classes with their SQLite
+// storage. Calls to and from stubs are jsrpc's; this layer finds the
+// instance a call is aimed at.
 #pragma once
 
 #include <cstdint>
@@ -14,41 +15,12 @@
 
 #include <v8.h>
 
+#include "dohost/actor_id.h"
 #include "dohost/js.h"
+#include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
 
-namespace dohost::storage {
-class Database;
-}
-
 namespace dohost::actor {
-
-// Makes and checks the IDs of one namespace. An ID is 32 bytes, printed
-// as 64 lowercase hex digits: 16 bytes that identify the object (derived
-// from the name, or random), then 16 bytes of HMAC-SHA256 over them keyed
-// to the namespace, so an ID from another namespace or a tampered one is
-// refused.
-class IdFactory {
- public:
-  // `worker` and `className` pick the namespace's key; the same pair gives
-  // the same IDs in every process and after restarts.
-  IdFactory(const std::string& worker, const std::string& className);
-
-  std::string fromName(const std::string& name) const;
-  std::string unique() const;
-
-  // The ID in canonical (lowercase) form, or the TypeError message
-  // workerd gives for it.
-  struct Parsed {
-    std::optional<std::string> hex;
-    std::string error;
-  };
-  Parsed parse(const std::string& text) const;
-
- private:
-  std::string withMac(const std::string& base) const;
-  std::string key_;
-};
 
 // How a Worker's Durable Objects keep their data (see docs/storage.md).
 struct StorageOptions {
@@ -61,14 +33,13 @@ struct StorageOptions {
 class StorageHost;
 
 // The Durable Object machinery of one Worker's isolate. Lives on the
-// isolate's loop; all methods but loop() run there.
-class ActorHost final : public rpc::Endpoint {
+// isolate's loop; all methods run there.
+class ActorHost final : public jsrpc::ActorDirectory {
  public:
-  ActorHost(js::Isolate& isolate, rpc::Router& router, std::string worker,
-            std::filesystem::path persistDir);
+  ActorHost(js::Isolate& isolate, std::string worker, std::filesystem::path persistDir);
   ~ActorHost() override;
 
-  // Registers the natives the runtime bundle calls (ns*, stub*, sql*).
+  // Registers the natives the runtime bundle calls (ns*, sql*).
   // Call before isolate.start().
   void installNatives();
 
@@ -86,8 +57,9 @@ class ActorHost final : public rpc::Endpoint {
   // Returns the problems found (each one line for the startup report).
   std::vector<std::string> startStorage(const StorageOptions& options);
 
-  EventLoop& loop() override { return isolate_.loop(); }
-  void deliver(rpc::Message call, rpc::Reply reply) override;
+  void dispatch(const rpc::Target& target, Event event, Fail fail) override;
+  rpc::Target namespaceTarget(int handle) override;
+  rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) override;
 
  private:
   struct Namespace {
@@ -97,40 +69,25 @@ class ActorHost final : public rpc::Endpoint {
   };
   friend class StorageHost;
   struct Instance;
-  // An alarm() event, delivered like a call.
-  struct AlarmEvent {
-    int64_t scheduledTime = 0;  // nanoseconds since the Unix epoch
-    uint32_t retryCount = 0;
-  };
-  struct PendingCall {
-    rpc::Call call;
-    rpc::Reply reply;
-    std::optional<AlarmEvent> alarm;
+  struct PendingEvent {
+    Event event;
+    Fail fail;
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
-  void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void installNamespaceNatives();
 
-  Instance& instanceFor(const rpc::Call& call);
-  // Hands an event to its instance: queued behind the constructor, or run now.
-  void enqueue(PendingCall pending);
-  void run(Instance& instance, PendingCall pending);
-  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
-  void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
-                      const std::string& message);
-  void onReturn(rpc::Message message);
+  Instance& instanceFor(const rpc::Target& target);
+  void run(Instance& instance, PendingEvent pending);
 
   js::Isolate& isolate_;
-  rpc::Router& router_;
   std::string worker_;
   std::filesystem::path persistDir_;
   std::vector<std::unique_ptr<Namespace>> namespaces_;
   std::map<std::string, bool> classes_;  // className -> SQLite-backed
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
-  std::unique_ptr<StorageHost> storage_;
-  uint64_t nextCallId_ = 1;
-  std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+  std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances
 };
 
 }  // namespace dohost::actor

@@ -51,8 +51,12 @@ class SqlError : public std::runtime_error {
  public:
   explicit SqlError(const std::string& message, int code = 0, int extendedCode = 0);
 
-  int code() const { return code_; }
-  int extendedCode() const { return extendedCode_; }
+  int code() const {
+    return code_;
+  }
+  int extendedCode() const {
+    return extendedCode_;
+  }
 
  private:
   int code_;
@@ -70,10 +74,10 @@ struct KvEntry {
 // A key range for Database::kvList(): keys in [begin, end), compared as UTF-8 bytes (memcmp),
 // which is the order workerd's list() returns (not UTF-16 order).
 struct KvRange {
-  std::string begin;                 // inclusive
-  std::optional<std::string> end;    // exclusive; none means no upper bound
-  std::optional<uint32_t> limit;     // none means no limit
-  bool reverse = false;              // descending key order; `limit` then counts from the end
+  std::string begin;               // inclusive
+  std::optional<std::string> end;  // exclusive; none means no upper bound
+  std::optional<uint32_t> limit;   // none means no limit
+  bool reverse = false;            // descending key order; `limit` then counts from the end
 };
 
 // storage.list() options as a Worker passes them.

@@ -1,12 +1,13 @@
-// ActorHost: Durable Object namespaces, stubs and live instances of one
-// Worker's isolate. Calls leave as rpc messages and come back as returns;
-// every instance's events run on the isolate's loop in arrival order.
+// ActorHost: Durable Object namespaces and live instances of one Worker's
+// isolate. Every instance's events run on the isolate's loop in arrival
+// order; the calls themselves are run by jsrpc::RpcHost.
 #include <utility>
 
 #include "dohost/actor.h"
 #include "dohost/assert.h"
 #include "dohost/log.h"
 #include "dohost/storage.h"
+
 #include "instance.h"
 #include "storage_host.h"
 
@@ -15,10 +16,8 @@ namespace dohost::actor {
 using js::toStdString;
 using js::toV8;
 
-ActorHost::ActorHost(js::Isolate& isolate, rpc::Router& router, std::string worker,
-                     std::filesystem::path persistDir)
+ActorHost::ActorHost(js::Isolate& isolate, std::string worker, std::filesystem::path persistDir)
     : isolate_(isolate),
-      router_(router),
       worker_(std::move(worker)),
       persistDir_(std::move(persistDir)),
       storage_(std::make_unique<StorageHost>(*this)) {}
@@ -26,7 +25,6 @@ ActorHost::ActorHost(js::Isolate& isolate, rpc::Router& router, std::string work
 ActorHost::~ActorHost() {
   v8::Isolate::Scope scope(isolate_.v8());
   storage_->commitAll();
-  pending_.clear();
   instances_.clear();
   storage_.reset();
   env_.Reset();
@@ -42,7 +40,9 @@ void ActorHost::defineClass(const std::string& className, bool sqlite) {
   classes_[className] = sqlite;
 }
 
-void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
+void ActorHost::setEnv(v8::Local<v8::Object> env) {
+  env_.Reset(isolate_.v8(), env);
+}
 
 std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {
   return storage_->start(options);
@@ -58,113 +58,31 @@ ActorHost::Namespace& ActorHost::namespaceOf(const v8::FunctionCallbackInfo<v8::
 }
 
 void ActorHost::installNatives() {
-  isolate_.addNative("nsIdFromName", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    auto name = toStdString(info.GetIsolate(), info[1]);
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), ns.ids.fromName(name)));
-  });
-  isolate_.addNative("nsNewUniqueId", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), ns.ids.unique()));
-  });
-  isolate_.addNative("nsParseId", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto& ns = namespaceOf(info);
-    auto parsed = ns.ids.parse(toStdString(info.GetIsolate(), info[1]));
-    if (!parsed.hex) {
-      js::throwError(info.GetIsolate(), "TypeError", parsed.error);
-      return;
-    }
-    info.GetReturnValue().Set(toV8(info.GetIsolate(), *parsed.hex));
-  });
-  isolate_.addNative("stubCall", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    stubCall(info);
-  });
-  isolate_.addNative("stubFetch", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    // TODO(conform): stub.fetch() is not implemented yet; it throws. #3
-    js::throwError(info.GetIsolate(), "Error",
-                   "DurableObjectStub.fetch() is not implemented in dohost yet");
-  });
+  installNamespaceNatives();
   storage_->installNatives();
-}
-
-void ActorHost::stubCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  auto context = isolate_.context();
-  auto& ns = namespaceOf(info);
-
-  rpc::Call call;
-  call.callId = nextCallId_++;
-  call.target.worker = ns.worker;
-  call.target.className = ns.className;
-  call.target.objectId = toStdString(isolate, info[1]);
-  if (info[2]->IsString()) call.target.objectName = toStdString(isolate, info[2]);
-  call.method = toStdString(isolate, info[3]);
-
-  // Arguments that cannot be cloned throw here, synchronously, as in workerd.
-  auto args = js::serialize(isolate, info[4]);
-  if (!args) return;
-  call.args = std::move(*args);
-
-  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
-  info.GetReturnValue().Set(resolver->GetPromise());
-  if (!router_.has(ns.worker)) {
-    // TODO(conform): cross-process Workers are not reachable yet. #5
-    v8::Local<v8::Value> error = v8::Exception::Error(
-        toV8(isolate, "Worker \"" + ns.worker + "\" is not running in this dohost process"));
-    resolver->Reject(context, error).Check();
-    return;
-  }
-  pending_[call.callId].Reset(isolate, resolver);
-  router_.send(ns.worker, rpc::encode(call), isolate_.loop(),
-               [this](rpc::Message message) { onReturn(std::move(message)); });
-}
-
-void ActorHost::onReturn(rpc::Message message) {
-  auto ret = rpc::decodeReturn(message);
-  auto it = pending_.find(ret.callId);
-  if (it == pending_.end()) return;
-  auto global = std::move(it->second);
-  pending_.erase(it);
-  isolate_.run([&] {
-    auto* isolate = isolate_.v8();
-    auto context = isolate_.context();
-    auto resolver = global.Get(isolate);
-    v8::TryCatch tryCatch(isolate);
-    v8::Local<v8::Value> value;
-    if (!js::deserialize(isolate, ret.payload).ToLocal(&value)) {
-      resolver->Reject(context, tryCatch.Exception()).Check();
-      return;
-    }
-    if (!ret.isError) {
-      resolver->Resolve(context, value).Check();
-      return;
-    }
-    v8::Local<v8::Value> args[] = {value};
-    v8::Local<v8::Value> error;
-    if (!isolate_.internal("errorFromWire")
-             ->Call(context, v8::Undefined(isolate), 1, args)
-             .ToLocal(&error)) {
-      error = tryCatch.Exception();
-    }
-    resolver->Reject(context, error).Check();
-  });
 }
 
 // ==== Incoming calls ========================================================
 
-ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
-  std::string key = call.target.className + "/" + call.target.objectId;
+ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
+  std::string key = target.className + "/" + target.objectId;
   auto& slot = instances_[key];
   if (slot) return *slot;
 
   slot = std::make_unique<Instance>();
   auto& instance = *slot;
-  instance.className = call.target.className;
-  instance.hex = call.target.objectId;
-  instance.name = call.target.objectName;
-  auto it = classes_.find(call.target.className);
-  instance.storage = storage_->open(instance.className, instance.hex, instance.name,
-                                    it != classes_.end() && it->second);
+  instance.className = target.className;
+  instance.hex = target.objectId;
+  instance.name = target.objectName;
+  // The jurisdiction is read back from the ID itself.
+  auto parsed = IdFactory(worker_, instance.className).parse(instance.hex);
+  auto jurisdiction = parsed.id ? parsed.id->jurisdiction : Jurisdiction::kNone;
+  auto it = classes_.find(target.className);
+  auto folder = persistDir_ / "do" / worker_ / instance.className;
+  if (jurisdiction != Jurisdiction::kNone) folder /= std::string(jurisdictionName(jurisdiction));
+  instance.storage =
+      storage_->open(instance.className, instance.hex, instance.name,
+                     folder / (instance.hex + ".sqlite"), it != classes_.end() && it->second);
   instance.storageHandle = instance.storage->handle;
 
   // The constructor runs once; calls queue behind it.
@@ -179,7 +97,7 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
                     : v8::Undefined(isolate).As<v8::Value>(),
       v8::Integer::New(isolate, instance.storageHandle),
       env_.Get(isolate),
-      v8::Undefined(isolate),
+      toV8(isolate, jurisdictionName(jurisdiction)),
   };
   v8::Local<v8::Value> created;
   if (!isolate_.internal("createInstance")
@@ -211,32 +129,22 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Call& call) {
         instances_.erase(found);
         // Its writes go with it, as a broken output gate drops them in workerd.
         failed->storage->discard("the constructor failed");
-        log::error("actor", "constructor of " + failed->className + " threw: " +
-                                isolate_.describe(error));
-        for (auto& waiting : failed->queue) {
-          replyError(waiting.reply, waiting.call.callId, error);
-        }
+        log::error("actor",
+                   "constructor of " + failed->className + " threw: " + isolate_.describe(error));
+        for (auto& waiting : failed->queue) waiting.fail(error);
       });
   return instance;
 }
 
-void ActorHost::deliver(rpc::Message message, rpc::Reply reply) {
-  PendingCall pending{rpc::decodeCall(message), std::move(reply), std::nullopt};
-  isolate_.run([&] { enqueue(std::move(pending)); });
-}
-
-void ActorHost::enqueue(PendingCall pending) {
-  auto& call = pending.call;
-  if (classes_.count(call.target.className) == 0) {
-    replyErrorText(pending.reply, call.callId, "Error",
-                   "Worker \"" + worker_ + "\" has no Durable Object class \"" +
-                       call.target.className + "\"");
+void ActorHost::dispatch(const rpc::Target& target, Event event, Fail fail) {
+  if (classes_.count(target.className) == 0) {
+    fail(v8::Exception::Error(toV8(
+        isolate_.v8(),
+        "Worker \"" + worker_ + "\" has no Durable Object class \"" + target.className + "\"")));
     return;
   }
-  auto& instance = instanceFor(call);
-  // The reply leaves once the writes made before it are committed (the output gate).
-  pending.reply = instance.storage->gate ? instance.storage->gate->hold(std::move(pending.reply))
-                                         : std::move(pending.reply);
+  auto& instance = instanceFor(target);
+  PendingEvent pending{std::move(event), std::move(fail)};
   if (!instance.ready) {
     instance.queue.push_back(std::move(pending));
     return;
@@ -244,77 +152,22 @@ void ActorHost::enqueue(PendingCall pending) {
   run(instance, std::move(pending));
 }
 
-void ActorHost::run(Instance& instance, PendingCall pending) {
-  if (pending.alarm) {
-    storage_->runAlarm(instance, std::move(pending));
-    return;
-  }
-  auto* isolate = isolate_.v8();
-  auto context = isolate_.context();
-  v8::TryCatch tryCatch(isolate);
-  auto callId = pending.call.callId;
-  auto reply = pending.reply;
-
-  v8::Local<v8::Value> args;
-  if (!js::deserialize(isolate, pending.call.args).ToLocal(&args) || !args->IsArray()) {
-    replyErrorText(reply, callId, "Error", "malformed RPC arguments");
-    return;
-  }
-  v8::Local<v8::Value> invokeArgs[] = {instance.object.Get(isolate),
-                                       toV8(isolate, pending.call.method), args};
-  v8::Local<v8::Value> result;
-  if (!isolate_.internal("invoke")
-           ->Call(context, v8::Undefined(isolate), 3, invokeArgs)
-           .ToLocal(&result)) {
-    replyError(reply, callId, tryCatch.Exception());
-    return;
-  }
-  isolate_.whenSettled(
-      result,
-      [this, reply, callId](v8::Local<v8::Value> value) {
-        auto* isolate = isolate_.v8();
-        v8::TryCatch tryCatch(isolate);
-        auto bytes = js::serialize(isolate, value);
-        if (!bytes) {
-          replyError(reply, callId, tryCatch.Exception());
-          return;
-        }
-        reply(rpc::encode(rpc::Return{callId, false, std::move(*bytes)}));
-      },
-      [this, reply, callId](v8::Local<v8::Value> error) { replyError(reply, callId, error); });
+rpc::Reply ActorHost::outputGate(const rpc::Target& target, rpc::Reply reply) {
+  return storage_->outputGate(target.className + "/" + target.objectId, std::move(reply));
 }
 
-void ActorHost::replyError(const rpc::Reply& reply, uint64_t callId,
-                           v8::Local<v8::Value> error) {
-  auto* isolate = isolate_.v8();
-  auto context = isolate_.context();
-  v8::TryCatch tryCatch(isolate);
-  v8::Local<v8::Value> args[] = {error};
-  v8::Local<v8::Value> wire;
-  std::optional<std::string> bytes;
-  if (isolate_.internal("errorToWire")
-          ->Call(context, v8::Undefined(isolate), 1, args)
-          .ToLocal(&wire)) {
-    bytes = js::serialize(isolate, wire);
-  }
-  if (!bytes) {
-    replyErrorText(reply, callId, "Error", "internal error: cannot send the thrown value");
-    return;
-  }
-  reply(rpc::encode(rpc::Return{callId, true, std::move(*bytes)}));
+rpc::Target ActorHost::namespaceTarget(int handle) {
+  DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(namespaces_.size()),
+                 "bad namespace handle");
+  rpc::Target target;
+  target.worker = namespaces_[handle]->worker;
+  target.className = namespaces_[handle]->className;
+  return target;
 }
 
-void ActorHost::replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
-                               const std::string& message) {
-  auto* isolate = isolate_.v8();
-  auto context = isolate_.context();
-  auto wire = v8::Object::New(isolate);
-  wire->Set(context, toV8(isolate, "type"), toV8(isolate, type)).Check();
-  wire->Set(context, toV8(isolate, "name"), toV8(isolate, type)).Check();
-  wire->Set(context, toV8(isolate, "message"), toV8(isolate, message)).Check();
-  auto bytes = js::serialize(isolate, wire);
-  DOHOST_ASSERT(bytes.has_value());
-  reply(rpc::encode(rpc::Return{callId, true, std::move(*bytes)}));
+void ActorHost::run(Instance& instance, PendingEvent pending) {
+  v8::HandleScope scope(isolate_.v8());
+  pending.event(instance.object.Get(isolate_.v8()));
 }
 
 }  // namespace dohost::actor

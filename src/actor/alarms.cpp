@@ -1,15 +1,16 @@
 // Alarms: the scheduler that fires each object's alarm at its time on the isolate's loop, and
 // the alarm() event itself, which runs through ActorHost like a call. Retries and the deferred
 // delete follow workerd (src/workerd/server/alarm-scheduler.c++, io/actor-sqlite.c++).
-#include <utility>
-
-#include <boost/asio/system_timer.hpp>
 #include <chrono>
 #include <ctime>
 #include <map>
 #include <random>
+#include <utility>
+
+#include <boost/asio/system_timer.hpp>
 
 #include "dohost/log.h"
+
 #include "instance.h"
 #include "storage_host.h"
 
@@ -42,7 +43,9 @@ class AlarmScheduler {
   AlarmScheduler(StorageHost& host, std::unique_ptr<storage::AlarmIndex> index)
       : host_(host), index_(std::move(index)), random_(std::random_device{}()) {}
 
-  ~AlarmScheduler() { *alive_ = false; }
+  ~AlarmScheduler() {
+    *alive_ = false;
+  }
 
   // Schedules every alarm of the index; those in the past fire at once.
   void load() {
@@ -94,9 +97,9 @@ class AlarmScheduler {
     std::string hex;
     std::optional<std::string> name;
     std::optional<int64_t> time;
-    uint32_t retry = 0;     // failed runs so far, the handler's retryCount
+    uint32_t retry = 0;  // failed runs so far, the handler's retryCount
     bool running = false;
-    bool changed = false;   // set() while running: the new time wins over a retry
+    bool changed = false;  // set() while running: the new time wins over a retry
     std::unique_ptr<boost::asio::system_timer> timer;
   };
 
@@ -186,7 +189,9 @@ bool StorageHost::hasClass(const std::string& className) const {
   return host_.classes_.count(className) != 0;
 }
 
-EventLoop& StorageHost::loop() { return host_.isolate_.loop(); }
+EventLoop& StorageHost::loop() {
+  return host_.isolate_.loop();
+}
 
 void StorageHost::adoptStoredAlarm(ObjectStorage& object) {
   auto stored = object.database->getAlarm();
@@ -205,9 +210,9 @@ int64_t StorageHost::retryDelayMs(uint32_t retry, double jitter) {
 
 std::vector<std::string> StorageHost::start(const StorageOptions& options) {
   options_ = options;
-  std::filesystem::path path = options.inMemory ? std::filesystem::path(":memory:")
-                                                : host_.persistDir_ / "do" / host_.worker_ /
-                                                      "alarms.sqlite";
+  std::filesystem::path path = options.inMemory
+                                   ? std::filesystem::path(":memory:")
+                                   : host_.persistDir_ / "do" / host_.worker_ / "alarms.sqlite";
   try {
     alarms_ = std::make_unique<AlarmScheduler>(*this, storage::AlarmIndex::open(path));
     alarms_->load();
@@ -238,75 +243,93 @@ void StorageHost::fireAlarm(const std::string& className,
                             int64_t time,
                             uint32_t retryCount,
                             std::function<void(const std::string&)> done) {
-  ActorHost::PendingCall pending;
-  pending.call.target.worker = host_.worker_;
-  pending.call.target.className = className;
-  pending.call.target.objectId = hex;
-  pending.call.target.objectName = name;
-  pending.alarm = ActorHost::AlarmEvent{time, retryCount};
-  pending.reply = [done = std::move(done)](rpc::Message message) {
-    auto ret = rpc::decodeReturn(message);
-    // An error Return comes from the event path itself (the constructor threw, say): retry.
-    done(ret.isError ? kFailed : ret.payload);
-  };
-  host_.isolate_.run([&] { host_.enqueue(std::move(pending)); });
+  rpc::Target target;
+  target.worker = host_.worker_;
+  target.className = className;
+  target.objectId = hex;
+  target.objectName = name;
+  std::string key = className + "/" + hex;
+  auto finish = std::make_shared<std::function<void(const std::string&)>>(std::move(done));
+
+  // The same path as a call: queued behind the constructor and other events, in order.
+  host_.isolate_.run([&] {
+    host_.dispatch(
+        target,
+        [this, key, time, retryCount, finish](v8::Local<v8::Object> object) {
+          return runAlarm(key, object, time, retryCount, *finish);
+        },
+        [this, retryCount, finish](v8::Local<v8::Value> error) {
+          log::print("[" + host_.worker_ + "] Uncaught (in alarm) " +
+                     host_.isolate_.describe(error));
+          (*finish)(retryCount >= kMaxRetries ? kDropped : kFailed);
+        });
+  });
 }
 
-void StorageHost::runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall pending) {
-  auto reply = pending.reply;
-  auto finish = [reply](const char* outcome) {
-    reply(rpc::encode(rpc::Return{0, false, outcome}));
+v8::Local<v8::Value> StorageHost::runAlarm(const std::string& key,
+                                           v8::Local<v8::Object> instance,
+                                           int64_t scheduled,
+                                           uint32_t retryCount,
+                                           std::function<void(const std::string&)> done) {
+  auto* isolate = host_.isolate_.v8();
+  v8::EscapableHandleScope scope(isolate);
+  auto context = host_.isolate_.context();
+  ObjectStorage* object = objectAt(key);
+
+  // The outcome reaches the scheduler once the event's writes are committed.
+  auto finish = [object, done](const char* outcome) {
+    std::string text = outcome;
+    if (!object || !object->gate) {
+      done(text);
+      return;
+    }
+    object->gate->whenDurable([done, text] { done(text); },
+                              [done](const std::string&) { done(kFailed); });
   };
-  ObjectStorage& object = *instance.storage;
-  if (!object.database) {
+  if (!object || !object->database) {
     finish(kFailed);
-    return;
+    return scope.Escape(v8::Undefined(isolate));
   }
 
   // The object's own record decides: the index may be ahead of a commit that never happened.
-  int64_t scheduled = pending.alarm->scheduledTime;
-  uint32_t retryCount = pending.alarm->retryCount;
   std::optional<int64_t> stored;
   try {
-    stored = object.database->getAlarm();
+    stored = object->database->getAlarm();
+    if (!stored) {
+      finish(kDropped);
+      return scope.Escape(v8::Undefined(isolate));
+    }
+    if (*stored != scheduled) {
+      if (*stored > nowNanos()) {
+        scheduleAlarm(*object, stored);
+        finish(kDropped);
+        return scope.Escape(v8::Undefined(isolate));
+      }
+      // Overdue under another time: it runs now, for that time.
+      scheduled = *stored;
+    }
+    if (!object->hasAlarmHandler) {
+      log::print("[" + host_.worker_ +
+                 "] Attempted to run a scheduled alarm without a handler, did you remember to "
+                 "export an alarm() function?");
+      object->database->setAlarm(std::nullopt);
+      object->scheduledAlarm = std::nullopt;
+      finish(kDropped);
+      return scope.Escape(v8::Undefined(isolate));
+    }
   } catch (const std::exception& e) {
     log::error("alarm", std::string("cannot read the alarm: ") + e.what());
     finish(kFailed);
-    return;
-  }
-  if (!stored) {
-    finish(kDropped);
-    return;
-  }
-  if (*stored != scheduled) {
-    if (*stored > nowNanos()) {
-      scheduleAlarm(object, stored);
-      finish(kDropped);
-      return;
-    }
-    // Overdue under another time: run it now, for that time.
-    scheduled = *stored;
-  }
-
-  if (!object.hasAlarmHandler) {
-    log::print("[" + host_.worker_ +
-               "] Attempted to run a scheduled alarm without a handler, did you remember to "
-               "export an alarm() function?");
-    object.database->setAlarm(std::nullopt);
-    object.scheduledAlarm = std::nullopt;
-    finish(kDropped);
-    return;
+    return scope.Escape(v8::Undefined(isolate));
   }
 
   // Until the handler succeeds the alarm stays stored, reading as null (the deferred delete).
-  object.runningAlarm = scheduled;
-  object.alarmDeleteDeferred = true;
+  object->runningAlarm = scheduled;
+  object->alarmDeleteDeferred = true;
 
-  auto* isolate = host_.isolate_.v8();
-  auto context = host_.isolate_.context();
   v8::TryCatch tryCatch(isolate);
   v8::Local<v8::Value> args[] = {
-      instance.object.Get(isolate),
+      instance,
       v8::Number::New(isolate, static_cast<double>(scheduled / 1000000)),
       v8::Integer::NewFromUnsigned(isolate, retryCount),
   };
@@ -319,7 +342,7 @@ void StorageHost::runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall
     result = resolver->GetPromise();
   }
 
-  int handle = object.handle;
+  int handle = object->handle;
   auto settle = [this, handle, scheduled, retryCount, finish](bool succeeded) {
     ObjectStorage* live = handle < static_cast<int>(handles_.size()) ? handles_[handle] : nullptr;
     if (!live || !live->database) {
@@ -331,13 +354,19 @@ void StorageHost::runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall
     live->alarmDeleteDeferred = false;
     try {
       if (succeeded) {
-        if (deleteNow) live->database->setAlarm(std::nullopt);
+        if (deleteNow) {
+          live->database->setAlarm(std::nullopt);
+          live->scheduledAlarm = std::nullopt;
+        }
         finish(kSucceeded);
         return;
       }
       // workerd gives up after kMaxRetries retries and deletes the alarm it gave up on.
       if (retryCount >= kMaxRetries) {
-        if (live->database->getAlarm() == scheduled) live->database->setAlarm(std::nullopt);
+        if (live->database->getAlarm() == scheduled) {
+          live->database->setAlarm(std::nullopt);
+          live->scheduledAlarm = std::nullopt;
+        }
         log::warn("alarm", "giving up on the alarm of " + live->className + " " + live->hex +
                                " after " + std::to_string(retryCount) + " retries");
         finish(kDropped);
@@ -354,6 +383,7 @@ void StorageHost::runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall
         log::print("[" + host_.worker_ + "] Uncaught (in alarm) " + host_.isolate_.describe(error));
         settle(false);
       });
+  return scope.Escape(result);
 }
 
 }  // namespace dohost::actor

@@ -11,6 +11,7 @@
 
 #include "dohost/actor.h"
 #include "dohost/storage.h"
+
 #include "object_storage.h"
 
 namespace dohost::actor {
@@ -25,7 +26,7 @@ struct ActorHost::Instance {
   v8::Global<v8::Object> object;
   std::unique_ptr<ObjectStorage> storage;
   int storageHandle = -1;
-  std::deque<PendingCall> queue;
+  std::deque<PendingEvent> queue;
 };
 
 }  // namespace dohost::actor

@@ -24,15 +24,15 @@ namespace dohost::actor {
 // object has uncommitted writes: what a caller was told is written survives a crash.
 class OutputGate : public std::enable_shared_from_this<OutputGate> {
  public:
-  // A reply that could not leave because the commit failed; the owner answers it with an
-  // error (it needs the isolate to build one).
-  using Failure = std::function<void(std::deque<std::pair<rpc::Reply, rpc::Message>> held,
-                                     const std::string& reason)>;
+  // A commit failed: the object's memory may no longer match its storage.
+  using Failure = std::function<void(const std::string& reason)>;
 
   OutputGate(EventLoop& loop, storage::Database& database, Failure onFailure);
 
-  // Wraps `reply` so that the Return it is given leaves after the writes made so far commit.
-  rpc::Reply hold(rpc::Reply reply);
+  // Runs `then` once the writes made so far are committed: now if there are none, else after
+  // the commit. Waiting work keeps its order. If the commit fails, or the writes are discarded,
+  // `fail` runs instead with the reason.
+  void whenDurable(std::function<void()> then, std::function<void(const std::string&)> fail);
 
   // Asks for a commit on a later turn of the loop, unless one is already asked for.
   void schedule();
@@ -42,20 +42,24 @@ class OutputGate : public std::enable_shared_from_this<OutputGate> {
   // Returns false when the commit failed; the held replies then went to onFailure.
   bool commit();
 
-  // Drops the pending writes and fails the held replies with `reason` (the object is reset).
+  // Drops the pending writes; the work waiting for them fails with `reason`.
   void discard(const std::string& reason);
 
   // The database is going away: no more commits.
   void detach();
 
  private:
-  void send(rpc::Reply reply, rpc::Message message);
-
   EventLoop& loop_;
   storage::Database* database_;
   Failure onFailure_;
   bool scheduled_ = false;
-  std::deque<std::pair<rpc::Reply, rpc::Message>> held_;
+  struct Waiting {
+    std::function<void()> then;
+    std::function<void(const std::string&)> fail;
+  };
+  void failWaiting(const std::string& reason);
+
+  std::deque<Waiting> held_;
 };
 
 // One live object's storage. Destroying it commits pending writes (call discard() first to
@@ -68,7 +72,7 @@ struct ObjectStorage {
   // Drops uncommitted writes, for an object that is being reset.
   void discard(const std::string& reason);
 
-  int handle = -1;                  // what the runtime passes to the natives
+  int handle = -1;                                  // what the runtime passes to the natives
   std::vector<ObjectStorage*>* registry = nullptr;  // handle -> object; cleared on destruction
   std::string className;
   std::string hex;

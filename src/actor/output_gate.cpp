@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "dohost/log.h"
+
 #include "object_storage.h"
 
 namespace dohost::actor {
@@ -10,25 +11,22 @@ namespace dohost::actor {
 OutputGate::OutputGate(EventLoop& loop, storage::Database& database, Failure onFailure)
     : loop_(loop), database_(&database), onFailure_(std::move(onFailure)) {}
 
-rpc::Reply OutputGate::hold(rpc::Reply reply) {
-  // Called on the object's loop, like every reply of its events.
-  return [weak = weak_from_this(), reply = std::move(reply)](rpc::Message message) {
-    if (auto gate = weak.lock()) {
-      gate->send(reply, std::move(message));
-    } else {
-      reply(std::move(message));
-    }
-  };
-}
-
-void OutputGate::send(rpc::Reply reply, rpc::Message message) {
-  // Replies keep their order: one that finds others waiting waits too.
+void OutputGate::whenDurable(std::function<void()> then,
+                             std::function<void(const std::string&)> fail) {
+  // Waiting work keeps its order: what finds others waiting waits too.
   if (database_ && (database_->batchHasWrites() || !held_.empty())) {
-    held_.emplace_back(std::move(reply), std::move(message));
+    held_.push_back(Waiting{std::move(then), std::move(fail)});
     schedule();
     return;
   }
-  reply(std::move(message));
+  then();
+}
+
+void OutputGate::failWaiting(const std::string& reason) {
+  auto held = std::exchange(held_, {});
+  for (auto& waiting : held) {
+    if (waiting.fail) waiting.fail(reason);
+  }
 }
 
 void OutputGate::schedule() {
@@ -53,15 +51,15 @@ bool OutputGate::commit() {
     } catch (const storage::SqlError& error) {
       database_->beginBatch();
       log::error("storage", std::string("commit failed, object reset: ") + error.what());
-      auto held = std::exchange(held_, {});
-      if (onFailure_) onFailure_(std::move(held), error.what());
+      failWaiting(error.what());
+      if (onFailure_) onFailure_(error.what());
       return false;
     }
     database_->beginBatch();
   }
 
   auto held = std::exchange(held_, {});
-  for (auto& [reply, message] : held) reply(std::move(message));
+  for (auto& waiting : held) waiting.then();
   return true;
 }
 
@@ -70,11 +68,12 @@ void OutputGate::discard(const std::string& reason) {
     database_->rollbackBatch();
     database_->beginBatch();
   }
-  auto held = std::exchange(held_, {});
-  if (!held.empty() && onFailure_) onFailure_(std::move(held), reason);
+  failWaiting(reason);
 }
 
-void OutputGate::detach() { database_ = nullptr; }
+void OutputGate::detach() {
+  database_ = nullptr;
+}
 
 // ==============================================================================================
 // ObjectStorage

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +17,7 @@
 
 #include "dohost/actor.h"
 #include "dohost/storage.h"
+
 #include "object_storage.h"
 
 namespace dohost::actor {
@@ -38,15 +39,17 @@ class StorageHost {
   // startup report.
   std::vector<std::string> start(const StorageOptions& options);
 
-  // The storage of a new instance. Never throws: a database that cannot be opened gives an
-  // ObjectStorage whose every operation throws a clear error.
+  // The storage of a new instance, its database at `path` (unless storage is in memory). Never
+  // throws: a database that cannot be opened gives an ObjectStorage whose every operation
+  // throws a clear error.
   std::unique_ptr<ObjectStorage> open(const std::string& className,
                                       const std::string& hex,
                                       const std::optional<std::string>& name,
+                                      const std::filesystem::path& path,
                                       bool sqlEnabled);
 
-  // Runs an alarm event for `instance` (called by ActorHost::run).
-  void runAlarm(ActorHost::Instance& instance, ActorHost::PendingCall pending);
+  // ActorDirectory::outputGate for the instance at `key` (className + "/" + hex).
+  rpc::Reply outputGate(std::string key, rpc::Reply reply);
 
   // Delivers an alarm event for (className, hex) through ActorHost, constructing the object if
   // needed; `done` gets the outcome once the event's writes are committed.
@@ -97,16 +100,29 @@ class StorageHost {
   void adoptStoredAlarm(ObjectStorage& object);
   void scheduleAlarm(ObjectStorage& object, std::optional<int64_t> time);
 
-  // A commit failed: answer the replies that waited for it and reset the object.
-  void failHeld(int handle,
-                std::deque<std::pair<rpc::Reply, rpc::Message>> held,
-                const std::string& reason);
+  // Runs the alarm() event of the instance at `key`, whose object is `object`; `done` gets the
+  // outcome once the event's writes are committed. Returns what the handler returned.
+  v8::Local<v8::Value> runAlarm(const std::string& key,
+                                v8::Local<v8::Object> object,
+                                int64_t scheduled,
+                                uint32_t retryCount,
+                                std::function<void(const std::string&)> done);
+
+  // A commit failed: the object's memory may not match its storage any more, so it is dropped
+  // and the next event builds it afresh.
+  void resetObject(int handle, const std::string& reason);
+
+  // Answers the call `ret` replied to with workerd's error for a broken output gate.
+  void replyStorageFailure(rpc::Reply reply, const rpc::Message& ret);
+
+  ObjectStorage* objectAt(const std::string& key);
 
   ActorHost& host_;
   StorageOptions options_;
   std::vector<ObjectStorage*> handles_;  // by handle; null once the object is gone
   v8::Global<v8::ObjectTemplate> cursorTemplate_;
   std::unique_ptr<AlarmScheduler> alarms_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace dohost::actor

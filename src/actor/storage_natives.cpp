@@ -10,6 +10,7 @@
 #include "dohost/assert.h"
 #include "dohost/log.h"
 #include "dohost/storage.h"
+
 #include "instance.h"
 #include "storage_host.h"
 
@@ -110,8 +111,8 @@ std::span<const uint8_t> bytesOf(const std::string& text) {
 
 // A stored key-value value back to JavaScript; empty after throwing.
 v8::MaybeLocal<v8::Value> fromStored(v8::Isolate* isolate, const std::vector<uint8_t>& bytes) {
-  return js::deserialize(isolate,
-                         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return js::deserialize(
+      isolate, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 // Strings of a JS array (the runtime has already applied String()).
@@ -149,6 +150,7 @@ struct StorageHost::CursorHandle {
 std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
                                                  const std::string& hex,
                                                  const std::optional<std::string>& name,
+                                                 const std::filesystem::path& path,
                                                  bool sqlEnabled) {
   auto object = std::make_unique<ObjectStorage>();
   object->handle = static_cast<int>(handles_.size());
@@ -159,12 +161,8 @@ std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
   object->name = name;
   object->sqlEnabled = sqlEnabled;
 
-  std::filesystem::path path = options_.inMemory
-                                   ? std::filesystem::path(":memory:")
-                                   : host_.persistDir_ / "do" / host_.worker_ / className /
-                                         (hex + ".sqlite");
   try {
-    object->database = storage::Database::open(path);
+    object->database = storage::Database::open(options_.inMemory ? ":memory:" : path);
   } catch (const std::exception& e) {
     log::error("storage", "cannot open the database of " + className + " " + hex + ": " + e.what());
     object->openError = std::string("Durable Object storage could not be opened: ") + e.what();
@@ -175,13 +173,10 @@ std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
   int handle = object->handle;
   object->gate = std::make_shared<OutputGate>(
       host_.isolate_.loop(), *object->database,
-      [this, handle](auto held, const std::string& reason) {
-        failHeld(handle, std::move(held), reason);
-      });
-  object->database->setWriteListener(
-      [weak = std::weak_ptr<OutputGate>(object->gate)] {
-        if (auto gate = weak.lock()) gate->schedule();
-      });
+      [this, handle](const std::string& reason) { resetObject(handle, reason); });
+  object->database->setWriteListener([weak = std::weak_ptr<OutputGate>(object->gate)] {
+    if (auto gate = weak.lock()) gate->schedule();
+  });
   object->database->beginBatch();
   try {
     adoptStoredAlarm(*object);
@@ -191,37 +186,70 @@ std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
   return object;
 }
 
+ObjectStorage* StorageHost::objectAt(const std::string& key) {
+  auto found = host_.instances_.find(key);
+  if (found == host_.instances_.end() || !found->second->storage) return nullptr;
+  return found->second->storage.get();
+}
+
+rpc::Reply StorageHost::outputGate(std::string key, rpc::Reply reply) {
+  // The instance may not exist yet (the call constructs it): it is looked up at reply time.
+  return [this, alive = std::weak_ptr<bool>(alive_), key = std::move(key),
+          reply = std::move(reply)](rpc::Message message) {
+    auto live = alive.lock();
+    ObjectStorage* object = live && *live ? objectAt(key) : nullptr;
+    if (!object || !object->gate) {
+      reply(std::move(message));
+      return;
+    }
+    object->gate->whenDurable(
+        [reply, message] { reply(message); },
+        [this, reply, message](const std::string&) { replyStorageFailure(reply, message); });
+  };
+}
+
 void StorageHost::commitAll() {
   for (ObjectStorage* object : handles_) {
     if (object) object->commit();
   }
 }
 
-void StorageHost::failHeld(int handle,
-                           std::deque<std::pair<rpc::Reply, rpc::Message>> held,
-                           const std::string& reason) {
-  // Building an error needs the isolate; this may be called from inside a native.
-  host_.isolate_.loop().post([this, held = std::move(held)]() mutable {
+void StorageHost::replyStorageFailure(rpc::Reply reply, const rpc::Message& ret) {
+  uint64_t callId = rpc::decodeReturn(ret).callId;
+  // Building the error needs the isolate, and this may run inside a native: later, then.
+  host_.isolate_.loop().post([this, alive = std::weak_ptr<bool>(alive_), reply, callId] {
+    auto live = alive.lock();
+    if (!live || !*live) return;
     host_.isolate_.run([&] {
-      for (auto& [reply, message] : held) {
-        host_.replyErrorText(reply, rpc::decodeReturn(message).callId, "Error",
-                             "Internal error in Durable Object storage write caused object to be "
-                             "reset.");
+      auto* isolate = host_.isolate_.v8();
+      auto context = host_.isolate_.context();
+      auto wire = v8::Object::New(isolate);
+      for (auto [key, value] : {std::pair<const char*, const char*>{"type", "Error"},
+                                {"name", "Error"},
+                                {"message",
+                                 "Internal error in Durable Object storage write caused object "
+                                 "to be reset."}}) {
+        wire->Set(context, toV8(isolate, key), toV8(isolate, value)).Check();
       }
+      auto bytes = js::serialize(isolate, wire);
+      DOHOST_ASSERT(bytes.has_value());
+      reply(rpc::encode(rpc::Return{callId, true, std::move(*bytes)}));
     });
   });
-  (void)reason;
+}
 
-  // The object's memory may not match its storage any more: the next event builds it afresh.
+void StorageHost::resetObject(int handle, const std::string& reason) {
   ObjectStorage* object = handle < static_cast<int>(handles_.size()) ? handles_[handle] : nullptr;
   if (!object) return;
+  log::error("storage", "resetting " + object->className + " " + object->hex + ": " + reason);
   std::string key = object->className + "/" + object->hex;
   auto found = host_.instances_.find(key);
-  if (found != host_.instances_.end() && found->second->storage.get() == object) {
-    auto gone = std::move(found->second);
-    host_.instances_.erase(found);
-    gone->storage->discard(reason);
-  }
+  if (found == host_.instances_.end() || found->second->storage.get() != object) return;
+  // Dropped on a later turn: the failure may be reported from inside the object's own code.
+  std::shared_ptr<ActorHost::Instance> gone(std::move(found->second));
+  host_.instances_.erase(found);
+  gone->storage->discard(reason);
+  host_.isolate_.loop().post([gone] {});
 }
 
 // ==============================================================================================
@@ -229,8 +257,7 @@ void StorageHost::failHeld(int handle,
 
 ObjectStorage* StorageHost::storageOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int handle = info[0]->Int32Value(host_.isolate_.context()).FromMaybe(-1);
-  DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(handles_.size()),
-                 "bad storage handle");
+  DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(handles_.size()), "bad storage handle");
   ObjectStorage* object = handles_[handle];
   if (!object) {
     js::throwError(info.GetIsolate(), "Error", kGone);
@@ -264,8 +291,8 @@ void guarded(v8::Isolate* isolate, Body&& body) {
     js::throwError(isolate, "Error", e.what());
   } catch (const std::exception& e) {
     log::error("storage", std::string("internal error: ") + e.what());
-    js::throwError(isolate, "Error", std::string("internal error in Durable Object storage: ") +
-                                         e.what());
+    js::throwError(isolate, "Error",
+                   std::string("internal error in Durable Object storage: ") + e.what());
   }
 }
 
@@ -352,9 +379,8 @@ void StorageHost::installNatives() {
   isolate.addNative("storageBookmark", [this](const Info& info) {
     auto* database = databaseOf(info, false);
     if (!database) return;
-    guarded(info.GetIsolate(), [&] {
-      info.GetReturnValue().Set(toV8(info.GetIsolate(), database->nextBookmark()));
-    });
+    guarded(info.GetIsolate(),
+            [&] { info.GetReturnValue().Set(toV8(info.GetIsolate(), database->nextBookmark())); });
   });
 
   add("alarmGet", &StorageHost::alarmGet);
@@ -596,7 +622,11 @@ void StorageHost::alarmSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
     // Milliseconds (fraction kept) to nanoseconds; a time in the past becomes now, to the
     // millisecond, as workerd clamps it.
     double ms = info[1].As<v8::Number>()->Value();
-    int64_t requested = static_cast<int64_t>(ms * 1e6);
+    // Whole milliseconds exactly, then the fraction: ms * 1e6 as a double would lose the last
+    // digits at today's times.
+    double whole = std::floor(ms);
+    int64_t requested =
+        static_cast<int64_t>(whole) * 1000000 + static_cast<int64_t>((ms - whole) * 1e6);
     int64_t now = nowNanos() / 1000000 * 1000000;
     time = std::max(requested, now);
   }

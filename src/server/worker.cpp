@@ -1,6 +1,7 @@
 // Worker: loads a Worker's code into its isolate and runs its fetch events.
 #include "worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -48,6 +49,21 @@ std::string displayPath(const std::filesystem::path& path) {
   return relative.string();
 }
 
+// delete_all_deletes_alarm: on from 2026-02-24, or by flag either way (workerd's rule).
+bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
+  const auto& flags = config.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  if (has("delete_all_deletes_alarm")) return true;
+  if (has("delete_all_preserves_alarm")) return false;
+  return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
+}
+
+actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+  actor::StorageOptions options;
+  options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
+  return options;
+}
+
 }  // namespace
 
 Worker::Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
@@ -72,6 +88,8 @@ void Worker::shutdown() {
         env_.Reset();
       }
       actors_.reset();
+      rpc_.reset();
+      web_.reset();
       isolate_.reset();
     }
     return 0;
@@ -81,8 +99,13 @@ void Worker::shutdown() {
 std::vector<std::string> Worker::startOnLoop() {
   std::vector<std::string> errors;
   isolate_ = std::make_unique<js::Isolate>(loop_, config_.name);
-  actors_ = std::make_unique<actor::ActorHost>(*isolate_, router_, config_.name, persistDir_);
+  rpc_ = std::make_unique<jsrpc::RpcHost>(*isolate_, router_, config_.name);
+  rpc_->installNatives();
+  actors_ = std::make_unique<actor::ActorHost>(*isolate_, config_.name, persistDir_);
   actors_->installNatives();
+  rpc_->setActors(actors_.get());
+  web_ = std::make_unique<api::WebNatives>(*isolate_);
+  web_->install();
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -101,6 +124,11 @@ std::vector<std::string> Worker::startOnLoop() {
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
+
+    // From here on code runs in handlers: timers and random values work.
+    isolate_->internal("endGlobalScope")
+        ->Call(context, v8::Undefined(isolate), 0, nullptr)
+        .FromMaybe(v8::Local<v8::Value>());
 
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;
@@ -158,7 +186,10 @@ std::vector<std::string> Worker::startOnLoop() {
     env_.Reset(isolate, env);
     actors_->setEnv(env);
   });
-  if (errors.empty()) router_.addEndpoint(config_.name, actors_.get());
+  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+    errors.push_back(problem);
+  }
+  if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
 }
 

@@ -1,9 +1,10 @@
 // AlarmIndex: one small SQLite table per Worker, (class, id) -> the time of its alarm.
-#include <sqlite3.h>
-
 #include <utility>
 
+#include <sqlite3.h>
+
 #include "dohost/storage.h"
+
 #include "sqlite_error.h"
 
 namespace dohost::storage {
@@ -25,7 +26,9 @@ std::string textColumn(sqlite3_stmt* statement, int column) {
 }  // namespace
 
 struct AlarmIndex::Impl {
-  ~Impl() { sqlite3_close_v2(db); }
+  ~Impl() {
+    sqlite3_close_v2(db);
+  }
 
   // Runs `sql`, binding with `bind` and calling `onRow` for each row. Throws SqlError.
   template <typename Bind, typename OnRow>
@@ -43,7 +46,8 @@ struct AlarmIndex::Impl {
   }
 
   void run(const char* sql) {
-    run(sql, [](sqlite3_stmt*) {}, [](sqlite3_stmt*) {});
+    run(
+        sql, [](sqlite3_stmt*) {}, [](sqlite3_stmt*) {});
   }
 
   sqlite3* db = nullptr;
@@ -57,8 +61,8 @@ std::unique_ptr<AlarmIndex> AlarmIndex::open(const std::filesystem::path& path) 
   if (!inMemory && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
 
   auto impl = std::make_unique<Impl>();
-  int result = sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                               nullptr);
+  int result =
+      sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (result != SQLITE_OK) {
     std::string reason = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(result);
     throw SqlError("storage: cannot open " + path.string() + ": " + reason, result);
@@ -100,7 +104,8 @@ std::vector<AlarmRecord> AlarmIndex::all() {
         AlarmRecord record;
         record.className = textColumn(statement, 0);
         record.hex = textColumn(statement, 1);
-        if (sqlite3_column_type(statement, 2) != SQLITE_NULL) record.name = textColumn(statement, 2);
+        if (sqlite3_column_type(statement, 2) != SQLITE_NULL)
+          record.name = textColumn(statement, 2);
         record.time = sqlite3_column_int64(statement, 3);
         records.push_back(std::move(record));
       });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <list>
@@ -16,8 +17,9 @@
 
 #include <sqlite3.h>
 
-#include "authorizer.h"
 #include "dohost/storage.h"
+
+#include "authorizer.h"
 #include "row_counts.h"
 
 namespace dohost::storage {
@@ -148,6 +150,13 @@ struct Cursor::State {
   std::vector<std::string> columns;
   bool done = false;
   bool canceled = false;
+
+  // A write with RETURNING has done all its work at the first step (SQLite buffers the rows):
+  // its rows are taken then, so that the counts are whole from the start, as workerd's are.
+  // Each row read from SQLite's buffer counts when handed out, hence `heldBack`.
+  bool buffered = false;
+  std::deque<std::vector<Value>> rows;
+  int64_t heldBack = 0;
 };
 
 }  // namespace dohost::storage

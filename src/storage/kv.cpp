@@ -3,9 +3,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include "database_impl.h"
 #include "dohost/assert.h"
 #include "dohost/storage.h"
+
+#include "database_impl.h"
 
 namespace dohost::storage {
 namespace {

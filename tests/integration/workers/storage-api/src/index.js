@@ -259,6 +259,55 @@ const CASES = {
     out.count = [cnt.rowsRead, cnt.rowsWritten, cnt.raw().toArray()];
     return out;
   },
+  // [rowsRead, rowsWritten] of each statement, before and after reading its rows.
+  "cursor-counts-many"(s) {
+    const statements = [
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER)",
+      "CREATE INDEX t_b ON t (b)",
+      "INSERT INTO t (a, b) VALUES ('x', 1), ('y', 2), ('z', 3), ('w', 4)",
+      "SELECT * FROM t",
+      "SELECT * FROM t WHERE id = 2",
+      "SELECT * FROM t WHERE b = 3",
+      "SELECT * FROM t WHERE b > 1 ORDER BY a",
+      "SELECT count(*) FROM t",
+      "SELECT b, count(*) FROM t GROUP BY b",
+      "UPDATE t SET a = 'q' WHERE id = 1",
+      "UPDATE t SET b = b + 10 WHERE id <= 2",
+      "DELETE FROM t WHERE b = 3",
+      "INSERT INTO t (a, b) VALUES ('r', 5) RETURNING id",
+      "UPDATE t SET a = 'u' RETURNING id",
+      "DELETE FROM t WHERE id = 4 RETURNING a",
+      "CREATE TABLE u (k TEXT PRIMARY KEY, v) WITHOUT ROWID",
+      "INSERT INTO u VALUES ('a', 1), ('b', 2)",
+      "SELECT * FROM u WHERE k = 'b'",
+      "CREATE TABLE IF NOT EXISTS t (x)",
+      "CREATE VIEW tv AS SELECT a FROM t",
+      "SELECT * FROM tv",
+      "DROP VIEW tv",
+      "DROP INDEX t_b",
+      "DROP TABLE u",
+      "SELECT 1",
+      "CREATE TABLE s (id INTEGER PRIMARY KEY AUTOINCREMENT, v)",
+      "INSERT INTO s (v) VALUES (1)",
+      "INSERT INTO s (v) VALUES (2), (3)",
+      "CREATE TABLE d0 (a)",
+      "CREATE TABLE d1 (a UNIQUE, b)",
+      "CREATE INDEX d1_b ON d1 (b)",
+      "INSERT INTO d1 VALUES (1, 1), (2, 2)",
+      "DROP TABLE d0",
+      "DROP TABLE d1",
+      "CREATE TABLE r (id INTEGER PRIMARY KEY, v)",
+      "INSERT INTO r (v) VALUES (1), (2), (3) RETURNING id",
+      "UPDATE r SET v = 0 RETURNING id",
+      "DELETE FROM r RETURNING id",
+    ];
+    return statements.map((sql) => {
+      const c = s.sql.exec(sql);
+      const before = [c.rowsRead, c.rowsWritten];
+      c.toArray();
+      return [sql, before, [c.rowsRead, c.rowsWritten]];
+    });
+  },
   "cursor-lazy"(s) {
     s.sql.exec("CREATE TABLE l (n)");
     s.sql.exec("INSERT INTO l VALUES (1), (2), (3)");
