@@ -11,6 +11,7 @@ import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
+import * as streams from './web/streams.js';
 import {
   initRpc,
   invokeActor,
@@ -46,11 +47,8 @@ import {
   DurableObjectState,
   initDurableObjects,
 } from './cloudflare/durable_objects.js';
-import { DurableObjectId } from './cloudflare/durable_object_id.js';
-import {
-  DurableObjectNamespace,
-  initNamespaces,
-} from './cloudflare/namespace.js';
+import { makeId } from './cloudflare/durable_object_id.js';
+import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -144,7 +142,7 @@ function makeEnv(bindings) {
         env[binding.name] = JSON.parse(binding.json);
         break;
       case 'durable_object':
-        env[binding.name] = new DurableObjectNamespace(binding.handle);
+        env[binding.name] = makeNamespace(binding.handle);
         break;
       case 'service':
         env[binding.name] = makeServiceStub(binding.handle);
@@ -194,9 +192,10 @@ async function runFetchHandler(exports, wire, env, scope) {
 
 // Builds a Durable Object instance; resolves once the constructor's
 // blockConcurrencyWhile() work has settled.
-async function createInstance(exports, className, hex, name, storage, env, ns) {
+async function createInstance(exports, className, hex, name, storage, env,
+  jurisdiction) {
   const cls = exports[className];
-  const id = new DurableObjectId(ns, hex, name);
+  const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
   await state.settled();
@@ -215,6 +214,7 @@ export function setup(natives) {
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);
+  streams.initStreams(natives);
   defineGlobals({
     Headers,
     Request,
@@ -239,6 +239,25 @@ export function setup(natives) {
     performance,
     scheduler,
     self: globalThis,
+    ReadableStream: streams.ReadableStream,
+    ReadableStreamDefaultReader: streams.ReadableStreamDefaultReader,
+    ReadableStreamBYOBReader: streams.ReadableStreamBYOBReader,
+    ReadableStreamBYOBRequest: streams.ReadableStreamBYOBRequest,
+    ReadableStreamDefaultController: streams.ReadableStreamDefaultController,
+    ReadableByteStreamController: streams.ReadableByteStreamController,
+    WritableStream: streams.WritableStream,
+    WritableStreamDefaultWriter: streams.WritableStreamDefaultWriter,
+    WritableStreamDefaultController: streams.WritableStreamDefaultController,
+    TransformStream: streams.TransformStream,
+    TransformStreamDefaultController: streams.TransformStreamDefaultController,
+    ByteLengthQueuingStrategy: streams.ByteLengthQueuingStrategy,
+    CountQueuingStrategy: streams.CountQueuingStrategy,
+    TextEncoderStream: streams.TextEncoderStream,
+    TextDecoderStream: streams.TextDecoderStream,
+    CompressionStream: streams.CompressionStream,
+    DecompressionStream: streams.DecompressionStream,
+    IdentityTransformStream: streams.IdentityTransformStream,
+    FixedLengthStream: streams.FixedLengthStream,
   });
   return {
     builtinModules: {

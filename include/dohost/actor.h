@@ -15,6 +15,7 @@
 
 #include <v8.h>
 
+#include "dohost/actor_id.h"
 #include "dohost/js.h"
 #include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
@@ -24,33 +25,6 @@ class Database;
 }
 
 namespace dohost::actor {
-
-// Makes and checks the IDs of one namespace. An ID is 32 bytes, printed
-// as 64 lowercase hex digits: 16 bytes that identify the object (derived
-// from the name, or random), then 16 bytes of HMAC-SHA256 over them keyed
-// to the namespace, so an ID from another namespace or a tampered one is
-// refused.
-class IdFactory {
- public:
-  // `worker` and `className` pick the namespace's key; the same pair gives
-  // the same IDs in every process and after restarts.
-  IdFactory(const std::string& worker, const std::string& className);
-
-  std::string fromName(const std::string& name) const;
-  std::string unique() const;
-
-  // The ID in canonical (lowercase) form, or the TypeError message
-  // workerd gives for it.
-  struct Parsed {
-    std::optional<std::string> hex;
-    std::string error;
-  };
-  Parsed parse(const std::string& text) const;
-
- private:
-  std::string withMac(const std::string& base) const;
-  std::string key_;
-};
 
 // The Durable Object machinery of one Worker's isolate. Lives on the
 // isolate's loop; all methods run there.

@@ -65,10 +65,14 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   instance.name = target.objectName;
   instance.storageHandle = static_cast<int>(storageHandles_.size());
   storageHandles_.push_back(&instance);
+  // The jurisdiction is read back from the ID itself.
+  auto parsed = IdFactory(worker_, instance.className).parse(instance.hex);
+  auto jurisdiction = parsed.id ? parsed.id->jurisdiction : Jurisdiction::kNone;
   auto it = classes_.find(target.className);
   if (it != classes_.end() && it->second) {
-    auto path = persistDir_ / "do" / worker_ / instance.className / (instance.hex + ".sqlite");
-    instance.database = storage::Database::open(path);
+    auto folder = persistDir_ / "do" / worker_ / instance.className;
+    if (jurisdiction != Jurisdiction::kNone) folder /= std::string(jurisdictionName(jurisdiction));
+    instance.database = storage::Database::open(folder / (instance.hex + ".sqlite"));
   }
 
   // The constructor runs once; calls queue behind it.
@@ -83,7 +87,7 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
                     : v8::Undefined(isolate).As<v8::Value>(),
       v8::Integer::New(isolate, instance.storageHandle),
       env_.Get(isolate),
-      v8::Undefined(isolate),
+      toV8(isolate, jurisdictionName(jurisdiction)),
   };
   v8::Local<v8::Value> created;
   if (!isolate_.internal("createInstance")
