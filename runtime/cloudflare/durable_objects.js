@@ -1,42 +1,14 @@
-// Durable Object namespaces, IDs, stubs and the state object (`ctx`) an
-// instance receives. IDs are made and checked by the host
-// (natives.ns*); calls travel as host messages (natives.stubCall).
+// Durable Object stubs and the state object (`ctx`) an instance receives.
+// Calls travel as host messages (natives.stubCall). Namespaces and IDs
+// live in namespace.js and durable_object_id.js.
 
 import { SqlStorage } from './sql.js';
+import { DurableObjectId } from './durable_object_id.js';
 
 let natives;
 
 export function initDurableObjects(hostNatives) {
   natives = hostNatives;
-}
-
-export class DurableObjectId {
-  #hex;
-  #ns;
-
-  constructor(ns, hex, name) {
-    this.#ns = ns;
-    this.#hex = hex;
-    // Own enumerable properties, as workerd shows them.
-    this.name = name;
-    this.jurisdiction = undefined;
-  }
-
-  toString() {
-    return this.#hex;
-  }
-
-  toJSON() {
-    return this.#hex;
-  }
-
-  equals(other) {
-    return other instanceof DurableObjectId && other.#hex === this.#hex;
-  }
-
-  static hexOf(id) {
-    return id.#hex;
-  }
 }
 
 // Methods of a stub that are not RPC calls.
@@ -68,41 +40,6 @@ export function makeStub(nsHandle, id) {
       return undefined;
     },
   });
-}
-
-export class DurableObjectNamespace {
-  #handle;
-
-  constructor(handle) {
-    this.#handle = handle;
-  }
-
-  idFromName(name) {
-    name = String(name);
-    return new DurableObjectId(this, natives.nsIdFromName(this.#handle, name), name);
-  }
-
-  newUniqueId(options) {
-    return new DurableObjectId(this, natives.nsNewUniqueId(this.#handle), undefined);
-  }
-
-  idFromString(hex) {
-    return new DurableObjectId(
-      this, natives.nsParseId(this.#handle, String(hex)), undefined);
-  }
-
-  get(id, options) {
-    if (!(id instanceof DurableObjectId)) {
-      throw new TypeError(
-        "Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 " +
-          "is not of type 'DurableObjectId'.");
-    }
-    return makeStub(this.#handle, id);
-  }
-
-  getByName(name, options) {
-    return this.get(this.idFromName(name), options);
-  }
 }
 
 export class DurableObjectStorage {

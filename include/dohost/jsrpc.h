@@ -1,0 +1,85 @@
+// JS RPC inside one Worker's isolate: the stubs user code calls, the calls
+// that leave as rpc messages and the returns that come back, and the
+// delivery of incoming calls to their target (a Durable Object instance,
+// found through an ActorDirectory).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <v8.h>
+
+#include "dohost/js.h"
+#include "dohost/rpc.h"
+
+namespace dohost::jsrpc {
+
+// Finds the Durable Object instance a call is aimed at, in the isolate that
+// owns the class. Implemented by the actor layer, which owns instance
+// lifecycles and the input gate.
+class ActorDirectory {
+ public:
+  virtual ~ActorDirectory() = default;
+
+  // Runs the event on the instance; returns what the event's handler
+  // returned (a promise for async work), so the directory knows when the
+  // event ends.
+  using Event = std::function<v8::Local<v8::Value>(v8::Local<v8::Object> instance)>;
+  // Reports that the event cannot run: `error` is the JavaScript error to
+  // send back to the caller.
+  using Fail = std::function<void(v8::Local<v8::Value> error)>;
+
+  // Finds or constructs the instance `target` addresses and runs `event`
+  // on it once the instance may take it, in arrival order; or calls `fail`.
+  // Called on the isolate's loop, inside Isolate::run.
+  virtual void dispatch(const rpc::Target& target, Event event, Fail fail) = 0;
+
+  // The Worker and class of namespace `handle` (a handle the runtime got
+  // from `env`), as the start of a call's target.
+  virtual rpc::Target namespaceTarget(int handle) = 0;
+};
+
+// The JS RPC machinery of one isolate. Lives on the isolate's loop; every
+// method but loop() runs there.
+class RpcHost final : public rpc::Endpoint {
+ public:
+  RpcHost(js::Isolate& isolate, rpc::Router& router, std::string worker);
+  ~RpcHost() override;
+
+  // Registers the natives the runtime bundle calls (stub*). Call before
+  // isolate.start().
+  void installNatives();
+
+  // Where calls to this Worker's Durable Objects go. Must outlive this.
+  void setActors(ActorDirectory* actors) {
+    actors_ = actors;
+  }
+
+  EventLoop& loop() override {
+    return isolate_.loop();
+  }
+  void deliver(rpc::Message call, rpc::Reply reply) override;
+
+ private:
+  void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void onReturn(rpc::Message message);
+  v8::Local<v8::Value> invoke(v8::Local<v8::Object> object,
+                              const rpc::Call& call,
+                              const rpc::Reply& reply);
+  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
+  void replyErrorText(const rpc::Reply& reply,
+                      uint64_t callId,
+                      const std::string& type,
+                      const std::string& message);
+
+  js::Isolate& isolate_;
+  rpc::Router& router_;
+  std::string worker_;
+  ActorDirectory* actors_ = nullptr;
+  uint64_t nextCallId_ = 1;
+  std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+};
+
+}  // namespace dohost::jsrpc
