@@ -11,6 +11,13 @@ import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
+import * as streams from './web/streams.js';
+import {
+  initRpc,
+  invokeActor,
+  invokeEntrypoint,
+  makeServiceStub,
+} from './cloudflare/rpc.js';
 import {
   endGlobalScope,
   initScope,
@@ -102,11 +109,11 @@ function errorToWire(error) {
     };
   }
   if (error instanceof Error) {
+    // workerd keeps the class of the built-in names, whatever the
+    // constructor; any other name is folded into the message.
     const name = String(error.name);
     const message = String(error.message);
-    const ctor = Object.getPrototypeOf(error)?.constructor;
-    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
-    if (builtIn) return { type: name, name, message };
+    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
     return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
   }
   return { type: 'Error', name: 'Error', message: describeThrown(error) };
@@ -117,7 +124,9 @@ function errorFromWire(wire) {
   if (wire.type === 'DOMException') {
     error = new DOMException(wire.message, wire.name);
   } else if (wire.type === 'AggregateError') {
+    // workerd's legacy serialization drops the errors list.
     error = new AggregateError([], wire.message);
+    delete error.errors;
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
@@ -134,6 +143,9 @@ function makeEnv(bindings) {
         break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
+        break;
+      case 'service':
+        env[binding.name] = makeServiceStub(binding.handle);
         break;
     }
   }
@@ -190,19 +202,6 @@ async function createInstance(exports, className, hex, name, storage, env,
   return instance;
 }
 
-const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
-  'webSocketClose', 'webSocketError']);
-
-function invoke(instance, method, args) {
-  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
-    : instance[method];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `The RPC receiver does not implement the method "${method}".`);
-  }
-  return fn.apply(instance, args);
-}
-
 // Names of the classes a module exports, for config checks.
 function exportedClasses(exports) {
   return Object.keys(exports).filter((k) => typeof exports[k] === 'function');
@@ -210,10 +209,12 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initRpc(natives);
   initNamespaces(natives);
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);
+  streams.initStreams(natives);
   defineGlobals({
     Headers,
     Request,
@@ -238,6 +239,25 @@ export function setup(natives) {
     performance,
     scheduler,
     self: globalThis,
+    ReadableStream: streams.ReadableStream,
+    ReadableStreamDefaultReader: streams.ReadableStreamDefaultReader,
+    ReadableStreamBYOBReader: streams.ReadableStreamBYOBReader,
+    ReadableStreamBYOBRequest: streams.ReadableStreamBYOBRequest,
+    ReadableStreamDefaultController: streams.ReadableStreamDefaultController,
+    ReadableByteStreamController: streams.ReadableByteStreamController,
+    WritableStream: streams.WritableStream,
+    WritableStreamDefaultWriter: streams.WritableStreamDefaultWriter,
+    WritableStreamDefaultController: streams.WritableStreamDefaultController,
+    TransformStream: streams.TransformStream,
+    TransformStreamDefaultController: streams.TransformStreamDefaultController,
+    ByteLengthQueuingStrategy: streams.ByteLengthQueuingStrategy,
+    CountQueuingStrategy: streams.CountQueuingStrategy,
+    TextEncoderStream: streams.TextEncoderStream,
+    TextDecoderStream: streams.TextDecoderStream,
+    CompressionStream: streams.CompressionStream,
+    DecompressionStream: streams.DecompressionStream,
+    IdentityTransformStream: streams.IdentityTransformStream,
+    FixedLengthStream: streams.FixedLengthStream,
   });
   return {
     builtinModules: {
@@ -246,7 +266,8 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
-    invoke,
+    invokeActor,
+    invokeEntrypoint,
     errorToWire,
     errorFromWire,
     exportedClasses,

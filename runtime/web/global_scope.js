@@ -185,6 +185,8 @@ export function reportError(...args) {
   natives.reportError('Uncaught ', args[0]);
 }
 
-for (const fn of [structuredClone, reportError]) {
+// Names by hand, as the bundler may rename these functions.
+for (const [name, fn] of Object.entries({ structuredClone, reportError })) {
   Object.defineProperty(fn, 'length', { value: 0 });
+  Object.defineProperty(fn, 'name', { value: name });
 }

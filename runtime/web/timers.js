@@ -128,7 +128,10 @@ export function queueMicrotask(...args) {
   });
 }
 
-for (const fn of [setTimeout, setInterval, clearTimeout, clearInterval,
-  queueMicrotask]) {
+// Names are set by hand: the bundler may rename a function whose name
+// another bundled module also uses for the global.
+for (const [name, fn] of Object.entries({ setTimeout, setInterval,
+  clearTimeout, clearInterval, queueMicrotask })) {
   Object.defineProperty(fn, 'length', { value: 0 });
+  Object.defineProperty(fn, 'name', { value: name });
 }

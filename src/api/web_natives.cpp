@@ -1,14 +1,17 @@
 // WebNatives: registers the natives of runtime/web/ and routes timer expiry
 // and promise events back into JavaScript. Every native catches its own
 // failures: no C++ exception crosses V8 frames.
+#include <cstring>
 #include <map>
 #include <utility>
 #include <vector>
 
 #include "dohost/api.h"
+#include "dohost/assert.h"
 #include "dohost/log.h"
 
 #include "timers.h"
+#include "zlib_stream.h"
 
 namespace dohost::api {
 
@@ -37,6 +40,67 @@ void guarded(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name, 
     log::error("api", std::string(name) + ": " + e.what());
     js::throwError(info.GetIsolate(), "Error", std::string("internal error in ") + name);
   }
+}
+
+// A ZlibStream owned by the JavaScript object that stands for it, freed
+// when that object is garbage collected.
+struct ZlibHandle {
+  std::unique_ptr<ZlibStream> stream;
+  v8::Global<v8::Object> object;
+};
+
+v8::Local<v8::Uint8Array> toUint8Array(v8::Isolate* isolate, std::string_view bytes) {
+  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
+  if (!bytes.empty()) std::memcpy(buffer->Data(), bytes.data(), bytes.size());
+  return v8::Uint8Array::New(buffer, 0, bytes.size());
+}
+
+std::string_view viewOf(v8::Local<v8::Value> value) {
+  if (!value->IsArrayBufferView()) return {};
+  auto view = value.As<v8::ArrayBufferView>();
+  auto* data = static_cast<const char*>(view->Buffer()->Data());
+  return {data + view->ByteOffset(), view->ByteLength()};
+}
+
+void installCompression(js::Isolate& isolate) {
+  isolate.addNative("zlibCreate", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "zlibCreate", [&] {
+      auto* v8Isolate = info.GetIsolate();
+      auto context = v8Isolate->GetCurrentContext();
+      auto format = ZlibStream::parseFormat(toStdString(v8Isolate, info[0]));
+      DOHOST_REQUIRE(format.has_value(), "unknown compression format");
+      auto objectTemplate = v8::ObjectTemplate::New(v8Isolate);
+      objectTemplate->SetInternalFieldCount(1);
+      auto object = objectTemplate->NewInstance(context).ToLocalChecked();
+      auto* handle = new ZlibHandle{std::make_unique<ZlibStream>(*format, info[1]->IsTrue()), {}};
+      object->SetAlignedPointerInInternalField(0, handle);
+      handle->object.Reset(v8Isolate, object);
+      handle->object.SetWeak(
+          handle,
+          [](const v8::WeakCallbackInfo<ZlibHandle>& weak) {
+            auto* dead = weak.GetParameter();
+            dead->object.Reset();
+            delete dead;
+          },
+          v8::WeakCallbackType::kParameter);
+      info.GetReturnValue().Set(object);
+    });
+  });
+  // zlibPush(handle, bytes, finish) -> Uint8Array, or null for bad data.
+  isolate.addNative("zlibPush", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "zlibPush", [&] {
+      DOHOST_REQUIRE(info[0]->IsObject() && info[0].As<v8::Object>()->InternalFieldCount() == 1,
+                     "zlibPush: not a zlib handle");
+      auto* handle =
+          static_cast<ZlibHandle*>(info[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+      auto out = handle->stream->push(viewOf(info[1]), info[2]->IsTrue());
+      if (!out) {
+        info.GetReturnValue().SetNull();
+        return;
+      }
+      info.GetReturnValue().Set(toUint8Array(info.GetIsolate(), *out));
+    });
+  });
 }
 
 }  // namespace
@@ -113,6 +177,8 @@ void WebNatives::install() {
       }
     });
   });
+
+  installCompression(isolate_);
 
   // ---- reportError(prefix, value): one "Uncaught ..." line in the
   // Worker's log, with the stack when the value has one.
