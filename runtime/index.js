@@ -12,6 +12,7 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
+import * as webCrypto from './web/crypto.js';
 import {
   endGlobalScope,
   initScope,
@@ -216,6 +217,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  webCrypto.initCrypto(natives);
   defineGlobals({
     Headers,
     Request,
@@ -259,6 +261,10 @@ export function setup(natives) {
     DecompressionStream: streams.DecompressionStream,
     IdentityTransformStream: streams.IdentityTransformStream,
     FixedLengthStream: streams.FixedLengthStream,
+    crypto: webCrypto.crypto(),
+    Crypto: webCrypto.Crypto,
+    SubtleCrypto: webCrypto.SubtleCrypto,
+    CryptoKey: webCrypto.CryptoKey,
   });
   return {
     builtinModules: {
