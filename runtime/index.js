@@ -13,10 +13,13 @@ import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
 import {
+  configureRpc,
   initRpc,
   invokeActor,
   invokeEntrypoint,
+  invokeExport,
   makeServiceStub,
+  reviveResult,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -266,8 +269,11 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
+    configureRpc,
     invokeActor,
     invokeEntrypoint,
+    invokeExport,
+    reviveResult,
     errorToWire,
     errorFromWire,
     exportedClasses,
