@@ -14,6 +14,15 @@ import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
 import * as webCrypto from './web/crypto.js';
 import {
+  configureRpc,
+  initRpc,
+  invokeActor,
+  invokeEntrypoint,
+  invokeExport,
+  makeServiceStub,
+  reviveResult,
+} from './cloudflare/rpc.js';
+import {
   endGlobalScope,
   initScope,
   RequestScope,
@@ -104,11 +113,11 @@ function errorToWire(error) {
     };
   }
   if (error instanceof Error) {
+    // workerd keeps the class of the built-in names, whatever the
+    // constructor; any other name is folded into the message.
     const name = String(error.name);
     const message = String(error.message);
-    const ctor = Object.getPrototypeOf(error)?.constructor;
-    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
-    if (builtIn) return { type: name, name, message };
+    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
     return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
   }
   return { type: 'Error', name: 'Error', message: describeThrown(error) };
@@ -119,7 +128,9 @@ function errorFromWire(wire) {
   if (wire.type === 'DOMException') {
     error = new DOMException(wire.message, wire.name);
   } else if (wire.type === 'AggregateError') {
+    // workerd's legacy serialization drops the errors list.
     error = new AggregateError([], wire.message);
+    delete error.errors;
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
@@ -136,6 +147,9 @@ function makeEnv(bindings) {
         break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
+        break;
+      case 'service':
+        env[binding.name] = makeServiceStub(binding.handle);
         break;
     }
   }
@@ -192,19 +206,6 @@ async function createInstance(exports, className, hex, name, storage, env,
   return instance;
 }
 
-const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
-  'webSocketClose', 'webSocketError']);
-
-function invoke(instance, method, args) {
-  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
-    : instance[method];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `The RPC receiver does not implement the method "${method}".`);
-  }
-  return fn.apply(instance, args);
-}
-
 // Names of the classes a module exports, for config checks.
 function exportedClasses(exports) {
   return Object.keys(exports).filter((k) => typeof exports[k] === 'function');
@@ -212,6 +213,7 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initRpc(natives);
   initNamespaces(natives);
   initScope(natives);
   initTimers(natives);
@@ -273,7 +275,11 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
-    invoke,
+    configureRpc,
+    invokeActor,
+    invokeEntrypoint,
+    invokeExport,
+    reviveResult,
     errorToWire,
     errorFromWire,
     exportedClasses,

@@ -1,9 +1,10 @@
 // Durable Object stubs and the state object (`ctx`) an instance receives.
-// Calls travel as host messages (natives.stubCall). Namespaces and IDs
+// Stubs and their calls are rpc.js's. Namespaces and IDs
 // live in namespace.js and durable_object_id.js.
 
 import { SqlStorage } from './sql.js';
 import { DurableObjectId } from './durable_object_id.js';
+import { makeDurableObjectStub } from './rpc.js';
 
 let natives;
 
@@ -11,35 +12,8 @@ export function initDurableObjects(hostNatives) {
   natives = hostNatives;
 }
 
-// Methods of a stub that are not RPC calls.
-const kStubOwn = new Set(['id', 'name', 'fetch', 'connect', 'then']);
-
 export function makeStub(nsHandle, id) {
-  const target = {
-    id,
-    name: id.name,
-  };
-  const hex = DurableObjectId.hexOf(id);
-  target.fetch = (input, init) =>
-    natives.stubFetch(nsHandle, hex, id.name, input, init);
-  return new Proxy(target, {
-    get(obj, prop) {
-      if (typeof prop === 'symbol' || kStubOwn.has(prop)) {
-        if (prop === 'fetch') return obj.fetch;
-        return obj[prop];
-      }
-      return (...args) => natives.stubCall(nsHandle, hex, id.name, prop, args);
-    },
-    ownKeys() {
-      return ['id', 'name'];
-    },
-    getOwnPropertyDescriptor(obj, prop) {
-      if (prop === 'id' || prop === 'name') {
-        return { value: obj[prop], enumerable: true, configurable: true };
-      }
-      return undefined;
-    },
-  });
+  return makeDurableObjectStub(nsHandle, id, DurableObjectId.hexOf(id));
 }
 
 export class DurableObjectStorage {

@@ -162,6 +162,12 @@ std::vector<std::string> Worker::startOnLoop() {
            {"name", toV8(isolate, binding.name)},
            {"handle", v8::Integer::New(isolate, handle)}});
     }
+    for (const auto& service : config_.services) {
+      int handle = rpc_->addService(service.binding, service.service, service.entrypoint);
+      add({{"kind", toV8(isolate, "service")},
+           {"name", toV8(isolate, service.binding)},
+           {"handle", v8::Integer::New(isolate, handle)}});
+    }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
                    ->Call(context, v8::Undefined(isolate), 1, envArgs)
@@ -169,6 +175,8 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    rpc_->setEnv(env);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags);
   });
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
