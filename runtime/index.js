@@ -12,6 +12,16 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
+import * as webCrypto from './web/crypto.js';
+import {
+  configureRpc,
+  initRpc,
+  invokeActor,
+  invokeEntrypoint,
+  invokeExport,
+  makeServiceStub,
+  reviveResult,
+} from './cloudflare/rpc.js';
 import {
   endGlobalScope,
   initScope,
@@ -104,11 +114,11 @@ function errorToWire(error) {
     };
   }
   if (error instanceof Error) {
+    // workerd keeps the class of the built-in names, whatever the
+    // constructor; any other name is folded into the message.
     const name = String(error.name);
     const message = String(error.message);
-    const ctor = Object.getPrototypeOf(error)?.constructor;
-    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
-    if (builtIn) return { type: name, name, message };
+    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
     return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
   }
   return { type: 'Error', name: 'Error', message: describeThrown(error) };
@@ -119,7 +129,9 @@ function errorFromWire(wire) {
   if (wire.type === 'DOMException') {
     error = new DOMException(wire.message, wire.name);
   } else if (wire.type === 'AggregateError') {
+    // workerd's legacy serialization drops the errors list.
     error = new AggregateError([], wire.message);
+    delete error.errors;
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
@@ -136,6 +148,9 @@ function makeEnv(bindings) {
         break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
+        break;
+      case 'service':
+        env[binding.name] = makeServiceStub(binding.handle);
         break;
     }
   }
@@ -194,19 +209,6 @@ async function createInstance(exports, className, hex, name, storage, env,
   return instance;
 }
 
-const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
-  'webSocketClose', 'webSocketError']);
-
-function invoke(instance, method, args) {
-  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
-    : instance[method];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `The RPC receiver does not implement the method "${method}".`);
-  }
-  return fn.apply(instance, args);
-}
-
 // The argument of alarm(): own properties, as workerd gives them.
 class AlarmInvocationInfo {
   constructor(scheduledTime, retryCount) {
@@ -228,11 +230,13 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initRpc(natives);
   initNamespaces(natives);
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  webCrypto.initCrypto(natives);
   defineGlobals({
     Headers,
     Request,
@@ -276,6 +280,10 @@ export function setup(natives) {
     DecompressionStream: streams.DecompressionStream,
     IdentityTransformStream: streams.IdentityTransformStream,
     FixedLengthStream: streams.FixedLengthStream,
+    crypto: webCrypto.crypto(),
+    Crypto: webCrypto.Crypto,
+    SubtleCrypto: webCrypto.SubtleCrypto,
+    CryptoKey: webCrypto.CryptoKey,
   });
   return {
     builtinModules: {
@@ -284,8 +292,12 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
-    invoke,
     invokeAlarm,
+    configureRpc,
+    invokeActor,
+    invokeEntrypoint,
+    invokeExport,
+    reviveResult,
     errorToWire,
     errorFromWire,
     exportedClasses,

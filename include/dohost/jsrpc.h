@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <v8.h>
 
@@ -55,36 +56,51 @@ class RpcHost final : public rpc::Endpoint {
   RpcHost(js::Isolate& isolate, rpc::Router& router, std::string worker);
   ~RpcHost() override;
 
-  // Registers the natives the runtime bundle calls (stub*). Call before
+  // Registers the natives the runtime bundle calls (rpcCall). Call before
   // isolate.start().
   void installNatives();
 
   // Where calls to this Worker's Durable Objects go. Must outlive this.
-  void setActors(ActorDirectory* actors) {
-    actors_ = actors;
-  }
+  void setActors(ActorDirectory* actors) { actors_ = actors; }
 
-  EventLoop& loop() override {
-    return isolate_.loop();
-  }
+  // A service binding of this Worker to entrypoint `entrypoint` ("" for the
+  // default export) of Worker `worker`, named `binding` in env. Returns the
+  // handle the runtime passes back to rpcCall.
+  int addService(const std::string& binding, const std::string& worker,
+                 const std::string& entrypoint);
+
+  // The Worker's env object, handed to entrypoints. Call after start().
+  void setEnv(v8::Local<v8::Object> env);
+
+  // Tells the runtime this Worker's name and compatibility settings. Call
+  // after start(), inside Isolate::run.
+  void configure(const std::string& compatibilityDate,
+                 const std::vector<std::string>& compatibilityFlags);
+
+  EventLoop& loop() override { return isolate_.loop(); }
   void deliver(rpc::Message call, rpc::Reply reply) override;
 
  private:
-  void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
+  struct Service {
+    std::string binding;
+    std::string worker;
+    std::string entrypoint;
+  };
+
+  void rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onReturn(rpc::Message message);
-  v8::Local<v8::Value> invoke(v8::Local<v8::Object> object,
-                              const rpc::Call& call,
-                              const rpc::Reply& reply);
+  // Replies to a call with what `result` (a value or a promise) settles to.
+  void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply);
   void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
-  void replyErrorText(const rpc::Reply& reply,
-                      uint64_t callId,
-                      const std::string& type,
+  void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
                       const std::string& message);
 
   js::Isolate& isolate_;
   rpc::Router& router_;
   std::string worker_;
   ActorDirectory* actors_ = nullptr;
+  std::vector<Service> services_;
+  v8::Global<v8::Object> env_;
   uint64_t nextCallId_ = 1;
   std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
 };

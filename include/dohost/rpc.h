@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dohost/event_loop.h"
 
@@ -23,19 +24,28 @@ struct Target {
   std::string objectId;
   std::optional<std::string> objectName;
   std::string entrypoint;
+  uint64_t exportId = 0;  // not 0: an export of `worker`
 };
+
+// What a call asks of its target (messages.capnp Call.Op).
+enum class Op : uint8_t { kCall = 0, kGet = 1, kFetch = 2, kRelease = 3 };
 
 struct Call {
   uint64_t callId = 0;
   Target target;
-  std::string method;
-  std::string args;  // structured-clone bytes of the argument array
+  std::string method;             // the last name of the path
+  std::vector<std::string> path;  // the names before `method`
+  Op op = Op::kCall;
+  std::string caller;             // the calling Worker
+  bool hasCaps = false;           // args hold capability markers
+  std::string args;               // structured-clone bytes of the argument array
 };
 
 struct Return {
   uint64_t callId = 0;
   bool isError = false;
   std::string payload;  // structured-clone bytes of the value or error
+  bool hasCaps = false;  // the value holds capability markers
 };
 
 Message encode(const Call& call);

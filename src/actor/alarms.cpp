@@ -344,7 +344,7 @@ v8::Local<v8::Value> StorageHost::runAlarm(const std::string& key,
 
   int handle = object->handle;
   auto settle = [this, handle, scheduled, retryCount, finish](bool succeeded) {
-    ObjectStorage* live = handle < static_cast<int>(handles_.size()) ? handles_[handle] : nullptr;
+    ObjectStorage* live = objectFor(handle);
     if (!live || !live->database) {
       finish(succeeded ? kSucceeded : kFailed);
       return;

@@ -72,8 +72,7 @@ struct ObjectStorage {
   // Drops uncommitted writes, for an object that is being reset.
   void discard(const std::string& reason);
 
-  int handle = -1;                                  // what the runtime passes to the natives
-  std::vector<ObjectStorage*>* registry = nullptr;  // handle -> object; cleared on destruction
+  int handle = -1;  // the instance's handle, which the runtime passes to the natives
   std::string className;
   std::string hex;
   std::optional<std::string> name;  // the name the ID was made from, when known

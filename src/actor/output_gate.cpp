@@ -81,9 +81,6 @@ void OutputGate::detach() {
 ObjectStorage::~ObjectStorage() {
   commit();
   if (gate) gate->detach();
-  if (registry && handle >= 0 && handle < static_cast<int>(registry->size())) {
-    (*registry)[handle] = nullptr;
-  }
 }
 
 void ObjectStorage::commit() {

@@ -42,7 +42,8 @@ class StorageHost {
   // The storage of a new instance, its database at `path` (unless storage is in memory). Never
   // throws: a database that cannot be opened gives an ObjectStorage whose every operation
   // throws a clear error.
-  std::unique_ptr<ObjectStorage> open(const std::string& className,
+  std::unique_ptr<ObjectStorage> open(int handle,
+                                      const std::string& className,
                                       const std::string& hex,
                                       const std::optional<std::string>& name,
                                       const std::filesystem::path& path,
@@ -62,9 +63,6 @@ class StorageHost {
 
   bool hasClass(const std::string& className) const;
   EventLoop& loop();
-
-  // Commits every object's pending writes (before the objects go away).
-  void commitAll();
 
   // How long the alarm handler waits before retry number `retry` (1 for the first): workerd's
   // 2 s doubling per retry, plus up to a quarter of it at random (`jitter` in [0, 1]).
@@ -116,10 +114,11 @@ class StorageHost {
   void replyStorageFailure(rpc::Reply reply, const rpc::Message& ret);
 
   ObjectStorage* objectAt(const std::string& key);
+  // The storage of the instance behind a runtime handle; null once it is gone.
+  ObjectStorage* objectFor(int handle);
 
   ActorHost& host_;
   StorageOptions options_;
-  std::vector<ObjectStorage*> handles_;  // by handle; null once the object is gone
   v8::Global<v8::ObjectTemplate> cursorTemplate_;
   std::unique_ptr<AlarmScheduler> alarms_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -147,15 +147,14 @@ struct StorageHost::CursorHandle {
 // ==============================================================================================
 // Lifecycle
 
-std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
+std::unique_ptr<ObjectStorage> StorageHost::open(int handle,
+                                                 const std::string& className,
                                                  const std::string& hex,
                                                  const std::optional<std::string>& name,
                                                  const std::filesystem::path& path,
                                                  bool sqlEnabled) {
   auto object = std::make_unique<ObjectStorage>();
-  object->handle = static_cast<int>(handles_.size());
-  object->registry = &handles_;
-  handles_.push_back(object.get());
+  object->handle = handle;
   object->className = className;
   object->hex = hex;
   object->name = name;
@@ -170,7 +169,6 @@ std::unique_ptr<ObjectStorage> StorageHost::open(const std::string& className,
   }
 
   // Every event's writes join one batch; the gate commits it and lets replies go.
-  int handle = object->handle;
   object->gate = std::make_shared<OutputGate>(
       host_.isolate_.loop(), *object->database,
       [this, handle](const std::string& reason) { resetObject(handle, reason); });
@@ -208,10 +206,12 @@ rpc::Reply StorageHost::outputGate(std::string key, rpc::Reply reply) {
   };
 }
 
-void StorageHost::commitAll() {
-  for (ObjectStorage* object : handles_) {
-    if (object) object->commit();
-  }
+}
+
+ObjectStorage* StorageHost::objectFor(int handle) {
+  const auto& handles = host_.storageHandles_;
+  if (handle < 0 || handle >= static_cast<int>(handles.size()) || !handles[handle]) return nullptr;
+  return handles[handle]->storage.get();
 }
 
 void StorageHost::replyStorageFailure(rpc::Reply reply, const rpc::Message& ret) {
@@ -239,17 +239,23 @@ void StorageHost::replyStorageFailure(rpc::Reply reply, const rpc::Message& ret)
 }
 
 void StorageHost::resetObject(int handle, const std::string& reason) {
-  ObjectStorage* object = handle < static_cast<int>(handles_.size()) ? handles_[handle] : nullptr;
-  if (!object) return;
-  log::error("storage", "resetting " + object->className + " " + object->hex + ": " + reason);
-  std::string key = object->className + "/" + object->hex;
-  auto found = host_.instances_.find(key);
-  if (found == host_.instances_.end() || found->second->storage.get() != object) return;
-  // Dropped on a later turn: the failure may be reported from inside the object's own code.
-  std::shared_ptr<ActorHost::Instance> gone(std::move(found->second));
-  host_.instances_.erase(found);
-  gone->storage->discard(reason);
-  host_.isolate_.loop().post([gone] {});
+  // The failure may be reported from inside the object's own code: the reset waits for a task
+  // of its own, as resetting builds an error in the isolate.
+  host_.isolate_.loop().post([this, alive = std::weak_ptr<bool>(alive_), handle, reason] {
+    auto live = alive.lock();
+    if (!live || !*live) return;
+    const auto& handles = host_.storageHandles_;
+    if (handle < 0 || handle >= static_cast<int>(handles.size()) || !handles[handle]) return;
+    ActorHost::Instance& instance = *handles[handle];
+    host_.isolate_.run([&] {
+      auto* isolate = host_.isolate_.v8();
+      host_.reset(instance,
+                  v8::Exception::Error(toV8(isolate,
+                                            "Internal error in Durable Object storage write "
+                                            "caused object to be reset. (" +
+                                                reason + ")")));
+    });
+  });
 }
 
 // ==============================================================================================
@@ -257,8 +263,7 @@ void StorageHost::resetObject(int handle, const std::string& reason) {
 
 ObjectStorage* StorageHost::storageOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int handle = info[0]->Int32Value(host_.isolate_.context()).FromMaybe(-1);
-  DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(handles_.size()), "bad storage handle");
-  ObjectStorage* object = handles_[handle];
+  ObjectStorage* object = objectFor(handle);
   if (!object) {
     js::throwError(info.GetIsolate(), "Error", kGone);
     return nullptr;

@@ -46,8 +46,14 @@ Message encode(const Call& call) {
   target.setHasName(call.target.objectName.has_value());
   if (call.target.objectName) target.setObjectName(*call.target.objectName);
   target.setEntrypoint(call.target.entrypoint);
+  target.setExportId(call.target.exportId);
+  root.setHasCaps(call.hasCaps);
   root.setMethod(call.method);
   root.setArgs(bytesOf(call.args));
+  auto path = root.initPath(static_cast<unsigned>(call.path.size()));
+  for (unsigned i = 0; i < call.path.size(); ++i) path.set(i, call.path[i]);
+  root.setOp(static_cast<schema::Call::Op>(call.op));
+  root.setCaller(call.caller);
   return flatten(builder);
 }
 
@@ -55,6 +61,7 @@ Message encode(const Return& ret) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<schema::Return>();
   root.setCallId(ret.callId);
+  root.setHasCaps(ret.hasCaps);
   if (ret.isError) {
     root.setError(bytesOf(ret.payload));
   } else {
@@ -74,8 +81,13 @@ Call decodeCall(const Message& message) {
   call.target.objectId = target.getObjectId();
   if (target.getHasName()) call.target.objectName = std::string(target.getObjectName());
   call.target.entrypoint = target.getEntrypoint();
+  call.target.exportId = target.getExportId();
+  call.hasCaps = root.getHasCaps();
   call.method = root.getMethod();
   call.args = toString(root.getArgs());
+  for (auto name : root.getPath()) call.path.emplace_back(name);
+  call.op = static_cast<Op>(root.getOp());
+  call.caller = root.getCaller();
   return call;
 }
 
@@ -84,6 +96,7 @@ Return decodeReturn(const Message& message) {
   auto root = reader.getRoot<schema::Return>();
   Return ret;
   ret.callId = root.getCallId();
+  ret.hasCaps = root.getHasCaps();
   if (root.isError()) {
     ret.isError = true;
     ret.payload = toString(root.getError());

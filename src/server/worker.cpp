@@ -106,6 +106,7 @@ std::vector<std::string> Worker::startOnLoop() {
   rpc_->setActors(actors_.get());
   web_ = std::make_unique<api::WebNatives>(*isolate_);
   web_->install();
+  actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -178,6 +179,12 @@ std::vector<std::string> Worker::startOnLoop() {
            {"name", toV8(isolate, binding.name)},
            {"handle", v8::Integer::New(isolate, handle)}});
     }
+    for (const auto& service : config_.services) {
+      int handle = rpc_->addService(service.binding, service.service, service.entrypoint);
+      add({{"kind", toV8(isolate, "service")},
+           {"name", toV8(isolate, service.binding)},
+           {"handle", v8::Integer::New(isolate, handle)}});
+    }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
                    ->Call(context, v8::Undefined(isolate), 1, envArgs)
@@ -185,6 +192,8 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    rpc_->setEnv(env);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags);
   });
   for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
     errors.push_back(problem);
