@@ -3,6 +3,7 @@
 // shutdown.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,9 @@ struct Options {
   // first config.
   std::filesystem::path persistDir;
   unsigned threads = 0;  // 0: one per core
+  // How long a Durable Object may stay idle before it is evicted (its
+  // storage stays; the next event constructs it again).
+  std::chrono::milliseconds idleTimeout{10000};
 };
 
 // What start() reports when the configs or the code cannot be served.
