@@ -19,6 +19,10 @@ struct Options {
   // first config.
   std::filesystem::path persistDir;
   unsigned threads = 0;  // 0: one per core
+  // Cloudflare's per-request limits on service binding invocations and
+  // subrequests; off (as in workerd) with --no-limits.
+  bool enforceLimits = true;
+  unsigned subrequestLimit = 10000;
 };
 
 // What start() reports when the configs or the code cannot be served.
