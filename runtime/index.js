@@ -12,6 +12,7 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
+import * as webCrypto from './web/crypto.js';
 import {
   configureRpc,
   initRpc,
@@ -218,6 +219,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  webCrypto.initCrypto(natives);
   defineGlobals({
     Headers,
     Request,
@@ -261,6 +263,10 @@ export function setup(natives) {
     DecompressionStream: streams.DecompressionStream,
     IdentityTransformStream: streams.IdentityTransformStream,
     FixedLengthStream: streams.FixedLengthStream,
+    crypto: webCrypto.crypto(),
+    Crypto: webCrypto.Crypto,
+    SubtleCrypto: webCrypto.SubtleCrypto,
+    CryptoKey: webCrypto.CryptoKey,
   });
   return {
     builtinModules: {

@@ -3,6 +3,7 @@
 // shutdown.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,9 @@ struct Options {
   // subrequests; off (as in workerd) with --no-limits.
   bool enforceLimits = true;
   unsigned subrequestLimit = 10000;
+  // How long a Durable Object may stay idle before it is evicted (its
+  // storage stays; the next event constructs it again).
+  std::chrono::milliseconds idleTimeout{10000};
 };
 
 // What start() reports when the configs or the code cannot be served.

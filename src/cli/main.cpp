@@ -90,6 +90,12 @@ int main(int argc, char** argv) {
   serveCommand->add_option("--subrequest-limit", options.subrequestLimit,
                            "Subrequests (Durable Object and service calls) allowed per request")
       ->default_val(10000);
+  double idleSeconds = 10;
+  serveCommand
+      ->add_option("--do-idle-timeout", idleSeconds,
+                   "Seconds a Durable Object may stay idle before it is evicted; its storage "
+                   "stays and the next request constructs it again (default: 10, as workerd)")
+      ->check(CLI::PositiveNumber);
   serveCommand->add_flag("--verbose,-v", verbose, "Print info and debug logs");
 
   try {
@@ -116,5 +122,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& config : configs) options.configs.push_back(config);
   if (!persist.empty()) options.persistDir = persist;
+  options.idleTimeout =
+      std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
   return serve(std::move(options));
 }

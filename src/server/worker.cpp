@@ -90,6 +90,7 @@ std::vector<std::string> Worker::startOnLoop() {
   rpc_->setActors(actors_.get());
   web_ = std::make_unique<api::WebNatives>(*isolate_);
   web_->install();
+  actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
