@@ -20,6 +20,10 @@ struct Options {
   // first config.
   std::filesystem::path persistDir;
   unsigned threads = 0;  // 0: one per core
+  // Cloudflare's per-request limits on service binding invocations and
+  // subrequests; off (as in workerd) with --no-limits.
+  bool enforceLimits = true;
+  unsigned subrequestLimit = 10000;
   // How long a Durable Object may stay idle before it is evicted (its
   // storage stays; the next event constructs it again).
   std::chrono::milliseconds idleTimeout{10000};

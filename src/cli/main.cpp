@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
                            "Folder for Durable Object data (default: .dohost/state next to "
                            "the first config)");
   serveCommand->add_option("--threads", options.threads, "Event-loop threads (default: cores)");
+  bool noLimits = false;
+  serveCommand->add_flag("--no-limits", noLimits,
+                         "Do not enforce Cloudflare's per-request limits on service binding "
+                         "invocations (32) and subrequests, as workerd does not");
+  serveCommand->add_option("--subrequest-limit", options.subrequestLimit,
+                           "Subrequests (Durable Object and service calls) allowed per request")
+      ->default_val(10000);
   double idleSeconds = 10;
   serveCommand
       ->add_option("--do-idle-timeout", idleSeconds,
@@ -101,6 +108,7 @@ int main(int argc, char** argv) {
     return argc > 1 ? 1 : 0;
   }
   if (verbose) dohost::log::setLevel(dohost::log::Level::kDebug);
+  options.enforceLimits = !noLimits;
 
   if (!positional.empty()) configs.insert(configs.begin(), positional);
   if (configs.empty()) {

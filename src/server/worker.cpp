@@ -193,7 +193,7 @@ std::vector<std::string> Worker::startOnLoop() {
     env_.Reset(isolate, env);
     actors_->setEnv(env);
     rpc_->setEnv(env);
-    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
   for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
     errors.push_back(problem);

@@ -37,6 +37,9 @@ class Worker {
 
   const config::WorkerConfig& config() const { return config_; }
 
+  // The per-request limits on calls through bindings. Call before start().
+  void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
+
  private:
   std::vector<std::string> startOnLoop();
   void fetchOnLoop(http::Request request, http::Respond respond);
@@ -50,6 +53,7 @@ class Worker {
   std::unique_ptr<actor::ActorHost> actors_;
   std::unique_ptr<api::WebNatives> web_;
   v8::Global<v8::Object> env_;
+  jsrpc::Limits limits_;
 };
 
 }  // namespace dohost::server
