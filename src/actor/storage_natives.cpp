@@ -206,8 +206,6 @@ rpc::Reply StorageHost::outputGate(std::string key, rpc::Reply reply) {
   };
 }
 
-}
-
 ObjectStorage* StorageHost::objectFor(int handle) {
   const auto& handles = host_.storageHandles_;
   if (handle < 0 || handle >= static_cast<int>(handles.size()) || !handles[handle]) return nullptr;
