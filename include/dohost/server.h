@@ -19,6 +19,10 @@ struct Options {
   // first config.
   std::filesystem::path persistDir;
   unsigned threads = 0;  // 0: one per core
+  // The dev registry folder: the Workers of this process are registered
+  // there, and bindings to Workers of other processes resolve through it.
+  // Empty: this process neither registers nor reaches other processes.
+  std::filesystem::path registryDir;
 };
 
 // What start() reports when the configs or the code cannot be served.
@@ -39,7 +43,9 @@ class Server {
   // found; throws StartupError listing every error.
   void start();
 
-  // The binding table and the `Ready on` line, for the banner.
+  // The binding table and the `Ready on` line, for the banner. From the
+  // first call on, each change of a binding to another process's Worker
+  // (connected or not) is printed as one line.
   std::vector<std::string> banner() const;
 
   uint16_t port() const;

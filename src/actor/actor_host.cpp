@@ -120,13 +120,6 @@ void ActorHost::stubCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
-  if (!router_.has(ns.worker)) {
-    // TODO(conform): cross-process Workers are not reachable yet. #5
-    v8::Local<v8::Value> error = v8::Exception::Error(
-        toV8(isolate, "Worker \"" + ns.worker + "\" is not running in this dohost process"));
-    resolver->Reject(context, error).Check();
-    return;
-  }
   pending_[call.callId].Reset(isolate, resolver);
   router_.send(ns.worker, rpc::encode(call), isolate_.loop(),
                [this](rpc::Message message) { onReturn(std::move(message)); });
@@ -143,6 +136,11 @@ void ActorHost::onReturn(rpc::Message message) {
     auto context = isolate_.context();
     auto resolver = global.Get(isolate);
     v8::TryCatch tryCatch(isolate);
+    if (ret.isFailure) {
+      // The call never reached an answer: its Worker is not running, or went away.
+      resolver->Reject(context, v8::Exception::Error(toV8(isolate, ret.payload))).Check();
+      return;
+    }
     v8::Local<v8::Value> value;
     if (!js::deserialize(isolate, ret.payload).ToLocal(&value)) {
       resolver->Reject(context, tryCatch.Exception()).Check();

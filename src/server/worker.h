@@ -35,9 +35,21 @@ class Worker {
 
   const config::WorkerConfig& config() const { return config_; }
 
+  // What other processes may reach, for the dev registry; filled by
+  // start(). Entrypoints are the exported names that are not Durable
+  // Object classes ("default" for the default export); classes are the
+  // Durable Object classes the Worker defines.
+  const std::vector<std::string>& entrypoints() const {
+    return entrypoints_;
+  }
+  const std::vector<std::string>& classes() const {
+    return classes_;
+  }
+
  private:
   std::vector<std::string> startOnLoop();
   void fetchOnLoop(http::Request request, http::Respond respond);
+  void recordExports(const std::vector<std::string>& exported);
 
   config::WorkerConfig config_;
   EventLoop& loop_;
@@ -46,6 +58,8 @@ class Worker {
   std::unique_ptr<js::Isolate> isolate_;
   std::unique_ptr<actor::ActorHost> actors_;
   v8::Global<v8::Object> env_;
+  std::vector<std::string> entrypoints_;
+  std::vector<std::string> classes_;
 };
 
 }  // namespace dohost::server
