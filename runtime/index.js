@@ -10,13 +10,45 @@ import { URL, URLSearchParams } from './web/url.js';
 import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
+import { ExecutionContext } from './web/execution_context.js';
+import * as streams from './web/streams.js';
+import {
+  initRpc,
+  invokeActor,
+  invokeEntrypoint,
+  makeServiceStub,
+} from './cloudflare/rpc.js';
+import {
+  endGlobalScope,
+  initScope,
+  RequestScope,
+  runInScope,
+} from './web/scope.js';
+import {
+  clearInterval,
+  clearTimeout,
+  fireTimer,
+  initTimers,
+  queueMicrotask,
+  setInterval,
+  setTimeout,
+} from './web/timers.js';
+import {
+  initGlobalScope,
+  Navigator,
+  navigator,
+  performance,
+  reportError,
+  scheduler,
+  structuredClone,
+} from './web/global_scope.js';
 import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers.js';
 import {
-  DurableObjectNamespace,
   DurableObjectState,
   initDurableObjects,
-  DurableObjectId,
 } from './cloudflare/durable_objects.js';
+import { makeId } from './cloudflare/durable_object_id.js';
+import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -77,11 +109,11 @@ function errorToWire(error) {
     };
   }
   if (error instanceof Error) {
+    // workerd keeps the class of the built-in names, whatever the
+    // constructor; any other name is folded into the message.
     const name = String(error.name);
     const message = String(error.message);
-    const ctor = Object.getPrototypeOf(error)?.constructor;
-    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
-    if (builtIn) return { type: name, name, message };
+    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
     return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
   }
   return { type: 'Error', name: 'Error', message: describeThrown(error) };
@@ -92,7 +124,9 @@ function errorFromWire(wire) {
   if (wire.type === 'DOMException') {
     error = new DOMException(wire.message, wire.name);
   } else if (wire.type === 'AggregateError') {
+    // workerd's legacy serialization drops the errors list.
     error = new AggregateError([], wire.message);
+    delete error.errors;
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
@@ -108,26 +142,39 @@ function makeEnv(bindings) {
         env[binding.name] = JSON.parse(binding.json);
         break;
       case 'durable_object':
-        env[binding.name] = new DurableObjectNamespace(binding.handle);
+        env[binding.name] = makeNamespace(binding.handle);
+        break;
+      case 'service':
+        env[binding.name] = makeServiceStub(binding.handle);
         break;
     }
   }
   return env;
 }
 
-class ExecutionContext {
-  waitUntil(promise) {}
-  passThroughOnException() {}
-}
-
 function isClass(value, base) {
   return typeof value === 'function' && value.prototype instanceof base;
 }
 
+// Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
+// the scope closes, cancelling the timers left behind, once the response
+// has been handed over and every ctx.waitUntil() promise has settled. A
+// host that streams the body must call scope.responded() when it has been
+// sent. Durable Object events take no RequestScope: their timers live on.
 async function dispatchFetch(exports, wire, env) {
+  const scope = new RequestScope();
+  try {
+    return await runInScope(scope,
+      () => runFetchHandler(exports, wire, env, scope));
+  } finally {
+    scope.responded();
+  }
+}
+
+async function runFetchHandler(exports, wire, env, scope) {
   const request = requestFromWire(wire);
   const handler = exports.default;
-  const ctx = new ExecutionContext();
+  const ctx = ExecutionContext.create(scope);
   let response;
   if (isClass(handler, WorkerEntrypoint)) {
     const entrypoint = new handler(ctx, env);
@@ -145,26 +192,14 @@ async function dispatchFetch(exports, wire, env) {
 
 // Builds a Durable Object instance; resolves once the constructor's
 // blockConcurrencyWhile() work has settled.
-async function createInstance(exports, className, hex, name, storage, env, ns) {
+async function createInstance(exports, className, hex, name, storage, env,
+  jurisdiction) {
   const cls = exports[className];
-  const id = new DurableObjectId(ns, hex, name);
+  const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
   await state.settled();
   return instance;
-}
-
-const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
-  'webSocketClose', 'webSocketError']);
-
-function invoke(instance, method, args) {
-  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
-    : instance[method];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `The RPC receiver does not implement the method "${method}".`);
-  }
-  return fn.apply(instance, args);
 }
 
 // Names of the classes a module exports, for config checks.
@@ -174,6 +209,12 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initRpc(natives);
+  initNamespaces(natives);
+  initScope(natives);
+  initTimers(natives);
+  initGlobalScope(natives);
+  streams.initStreams(natives);
   defineGlobals({
     Headers,
     Request,
@@ -186,6 +227,37 @@ export function setup(natives) {
     atob,
     btoa,
     console: makeConsole(natives),
+    setTimeout,
+    setInterval,
+    clearTimeout,
+    clearInterval,
+    queueMicrotask,
+    structuredClone,
+    reportError,
+    Navigator,
+    navigator,
+    performance,
+    scheduler,
+    self: globalThis,
+    ReadableStream: streams.ReadableStream,
+    ReadableStreamDefaultReader: streams.ReadableStreamDefaultReader,
+    ReadableStreamBYOBReader: streams.ReadableStreamBYOBReader,
+    ReadableStreamBYOBRequest: streams.ReadableStreamBYOBRequest,
+    ReadableStreamDefaultController: streams.ReadableStreamDefaultController,
+    ReadableByteStreamController: streams.ReadableByteStreamController,
+    WritableStream: streams.WritableStream,
+    WritableStreamDefaultWriter: streams.WritableStreamDefaultWriter,
+    WritableStreamDefaultController: streams.WritableStreamDefaultController,
+    TransformStream: streams.TransformStream,
+    TransformStreamDefaultController: streams.TransformStreamDefaultController,
+    ByteLengthQueuingStrategy: streams.ByteLengthQueuingStrategy,
+    CountQueuingStrategy: streams.CountQueuingStrategy,
+    TextEncoderStream: streams.TextEncoderStream,
+    TextDecoderStream: streams.TextDecoderStream,
+    CompressionStream: streams.CompressionStream,
+    DecompressionStream: streams.DecompressionStream,
+    IdentityTransformStream: streams.IdentityTransformStream,
+    FixedLengthStream: streams.FixedLengthStream,
   });
   return {
     builtinModules: {
@@ -194,9 +266,12 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
-    invoke,
+    invokeActor,
+    invokeEntrypoint,
     errorToWire,
     errorFromWire,
     exportedClasses,
+    fireTimer,
+    endGlobalScope,
   };
 }

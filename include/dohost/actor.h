@@ -1,6 +1,7 @@
 // Durable Objects inside one Worker's isolate: namespaces and their IDs,
-// stubs whose calls travel as rpc messages, and the live instances of the
-// Worker's own classes with their SQLite storage.
+// and the live instances of the Worker's own classes with their SQLite
+// storage. Calls to and from stubs are jsrpc's; this layer finds the
+// instance a call is aimed at.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,9 @@
 
 #include <v8.h>
 
+#include "dohost/actor_id.h"
 #include "dohost/js.h"
+#include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
 
 namespace dohost::storage {
@@ -23,42 +26,14 @@ class Database;
 
 namespace dohost::actor {
 
-// Makes and checks the IDs of one namespace. An ID is 32 bytes, printed
-// as 64 lowercase hex digits: 16 bytes that identify the object (derived
-// from the name, or random), then 16 bytes of HMAC-SHA256 over them keyed
-// to the namespace, so an ID from another namespace or a tampered one is
-// refused.
-class IdFactory {
- public:
-  // `worker` and `className` pick the namespace's key; the same pair gives
-  // the same IDs in every process and after restarts.
-  IdFactory(const std::string& worker, const std::string& className);
-
-  std::string fromName(const std::string& name) const;
-  std::string unique() const;
-
-  // The ID in canonical (lowercase) form, or the TypeError message
-  // workerd gives for it.
-  struct Parsed {
-    std::optional<std::string> hex;
-    std::string error;
-  };
-  Parsed parse(const std::string& text) const;
-
- private:
-  std::string withMac(const std::string& base) const;
-  std::string key_;
-};
-
 // The Durable Object machinery of one Worker's isolate. Lives on the
-// isolate's loop; all methods but loop() run there.
-class ActorHost final : public rpc::Endpoint {
+// isolate's loop; all methods run there.
+class ActorHost final : public jsrpc::ActorDirectory {
  public:
-  ActorHost(js::Isolate& isolate, rpc::Router& router, std::string worker,
-            std::filesystem::path persistDir);
+  ActorHost(js::Isolate& isolate, std::string worker, std::filesystem::path persistDir);
   ~ActorHost() override;
 
-  // Registers the natives the runtime bundle calls (ns*, stub*, sql*).
+  // Registers the natives the runtime bundle calls (ns*, sql*).
   // Call before isolate.start().
   void installNatives();
 
@@ -72,8 +47,8 @@ class ActorHost final : public rpc::Endpoint {
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
-  EventLoop& loop() override { return isolate_.loop(); }
-  void deliver(rpc::Message call, rpc::Reply reply) override;
+  void dispatch(const rpc::Target& target, Event event, Fail fail) override;
+  rpc::Target namespaceTarget(int handle) override;
 
  private:
   struct Namespace {
@@ -82,25 +57,22 @@ class ActorHost final : public rpc::Endpoint {
     IdFactory ids;
   };
   struct Instance;
-  struct PendingCall {
-    rpc::Call call;
-    rpc::Reply reply;
+  struct PendingEvent {
+    Event event;
+    Fail fail;
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
-  void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void installNamespaceNatives();
+  // ctx.storage natives, in storage_natives.cpp.
+  void installStorageNatives();
   void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
   storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 
-  Instance& instanceFor(const rpc::Call& call);
-  void run(Instance& instance, PendingCall pending);
-  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
-  void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
-                      const std::string& message);
-  void onReturn(rpc::Message message);
+  Instance& instanceFor(const rpc::Target& target);
+  void run(Instance& instance, PendingEvent pending);
 
   js::Isolate& isolate_;
-  rpc::Router& router_;
   std::string worker_;
   std::filesystem::path persistDir_;
   std::vector<std::unique_ptr<Namespace>> namespaces_;
@@ -108,8 +80,6 @@ class ActorHost final : public rpc::Endpoint {
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
-  uint64_t nextCallId_ = 1;
-  std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
 };
 
 }  // namespace dohost::actor

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dohost/byte_stream.h"
 #include "dohost/event_loop.h"
+#include "dohost/web_socket_channel.h"
 
 namespace dohost::http {
 
@@ -27,6 +30,12 @@ struct Request {
   std::string url;
   std::vector<Header> headers;  // in arrival order, names as sent
   std::string body;
+  // The request came with a body: a Content-Length or a Transfer-Encoding header, even when the
+  // body is empty (workerd gives such a request a body stream, others a null body).
+  bool hasBody = false;
+  // Set when the body streams in while the handler runs (see ServerOptions); `body` is then
+  // empty. The handler reads it, or drops it: an unread rest is discarded after the response.
+  std::shared_ptr<ByteStream> bodyStream;
 };
 
 struct Response {
@@ -34,6 +43,22 @@ struct Response {
   std::string statusText;  // empty: the standard reason phrase
   std::vector<Header> headers;
   std::string body;
+  // A body written as it is produced; `body` must then be empty. It goes out with a
+  // Content-Length when the stream's length() is known, chunked otherwise (the handler's own
+  // Content-Length and Transfer-Encoding are dropped, as workerd does). A stream that fails cuts
+  // the connection, so the client sees a truncated response rather than a complete one.
+  std::shared_ptr<ByteStream> bodyStream;
+  // With status 101 in answer to a WebSocket upgrade request: the connection becomes a WebSocket
+  // whose messages go to this end's peer and come from it. The handler's headers are added to
+  // the 101 response after Connection, Upgrade and Sec-WebSocket-Accept.
+  std::shared_ptr<WebSocketEnd> webSocket;
+};
+
+struct ServerOptions {
+  // Request bodies declared (by Content-Length) to be at most this many bytes are read whole
+  // before the handler runs; longer ones and chunked ones stream through Request::bodyStream.
+  // Unset: every body is read whole, up to 100 MiB.
+  std::optional<std::size_t> streamBodiesOver;
 };
 
 // Completes one request. May be called from any thread, exactly once: a second
@@ -49,14 +74,17 @@ using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request request, Respond respond)>;
 
 // HTTP/1.1 (and 1.0) with keep-alive; one request at a time per connection.
-// Bodies are read whole: over 100 MiB gets a 413, headers over 64 KiB a 431,
-// a malformed request a 400 with a short plain-text reason, then a close.
+// A declared body over 100 MiB gets a 413, headers over 64 KiB a 431, a
+// malformed request a 400 with a short plain-text reason, then a close.
+// Bodies are read whole or streamed (ServerOptions); responses are written
+// whole or streamed (Response::bodyStream), and a 101 with a WebSocketEnd
+// turns the connection into a WebSocket.
 // After each response a line `GET /path 200 OK (3ms)` goes to log::print.
 class Server {
  public:
   // Connections are spread round-robin over `loops`, which must outlive the
   // server and be running; loops[0] also runs the acceptor.
-  Server(std::vector<EventLoop*> loops, Handler handler);
+  Server(std::vector<EventLoop*> loops, Handler handler, ServerOptions options = {});
 
   // stop(), then closes every connection, requests in flight included, and
   // waits for loops[0] to drop the acceptor. The handler is released here.
@@ -71,7 +99,7 @@ class Server {
   void listen(const std::string& ip, uint16_t port);
   uint16_t port() const;
 
-  // Stops accepting and closes idle connections; requests in flight finish,
+  // Stops accepting and closes idle connections and WebSockets; requests in flight finish,
   // and their connections close after the response. When it returns, the
   // handler is not running and will not be called again (unless stop() was
   // called from inside the handler). Thread-safe; calling it twice is fine.

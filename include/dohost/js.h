@@ -137,4 +137,12 @@ void throwError(v8::Isolate* isolate, std::string_view type, std::string_view me
 std::optional<std::string> serialize(v8::Isolate* isolate, v8::Local<v8::Value> value);
 v8::MaybeLocal<v8::Value> deserialize(v8::Isolate* isolate, std::string_view bytes);
 
+// The global structuredClone(): a copy of `value` made in the same isolate.
+// The buffers in `transfer` (no duplicates) move to the copy and are
+// detached; SharedArrayBuffers are shared. Empty after throwing (a
+// DataCloneError for what cannot be cloned).
+v8::MaybeLocal<v8::Value> structuredClone(v8::Isolate* isolate,
+                                          v8::Local<v8::Value> value,
+                                          const std::vector<v8::Local<v8::ArrayBuffer>>& transfer);
+
 }  // namespace dohost::js

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dohost/event_loop.h"
 
@@ -25,11 +26,17 @@ struct Target {
   std::string entrypoint;
 };
 
+// What a call asks of its target (messages.capnp Call.Op).
+enum class Op : uint8_t { kCall = 0, kGet = 1, kFetch = 2 };
+
 struct Call {
   uint64_t callId = 0;
   Target target;
-  std::string method;
-  std::string args;  // structured-clone bytes of the argument array
+  std::string method;             // the last name of the path
+  std::vector<std::string> path;  // the names before `method`
+  Op op = Op::kCall;
+  std::string caller;             // the calling Worker
+  std::string args;               // structured-clone bytes of the argument array
 };
 
 struct Return {

@@ -1,8 +1,10 @@
-// Durable Object namespaces, IDs, stubs and the state object (`ctx`) an
-// instance receives. IDs are made and checked by the host
-// (natives.ns*); calls travel as host messages (natives.stubCall).
+// Durable Object stubs and the state object (`ctx`) an instance receives.
+// Stubs and their calls are rpc.js's. Namespaces and IDs
+// live in namespace.js and durable_object_id.js.
 
 import { SqlStorage } from './sql.js';
+import { DurableObjectId } from './durable_object_id.js';
+import { makeDurableObjectStub } from './rpc.js';
 
 let natives;
 
@@ -10,99 +12,8 @@ export function initDurableObjects(hostNatives) {
   natives = hostNatives;
 }
 
-export class DurableObjectId {
-  #hex;
-  #ns;
-
-  constructor(ns, hex, name) {
-    this.#ns = ns;
-    this.#hex = hex;
-    // Own enumerable properties, as workerd shows them.
-    this.name = name;
-    this.jurisdiction = undefined;
-  }
-
-  toString() {
-    return this.#hex;
-  }
-
-  toJSON() {
-    return this.#hex;
-  }
-
-  equals(other) {
-    return other instanceof DurableObjectId && other.#hex === this.#hex;
-  }
-
-  static hexOf(id) {
-    return id.#hex;
-  }
-}
-
-// Methods of a stub that are not RPC calls.
-const kStubOwn = new Set(['id', 'name', 'fetch', 'connect', 'then']);
-
 export function makeStub(nsHandle, id) {
-  const target = {
-    id,
-    name: id.name,
-  };
-  const hex = DurableObjectId.hexOf(id);
-  target.fetch = (input, init) =>
-    natives.stubFetch(nsHandle, hex, id.name, input, init);
-  return new Proxy(target, {
-    get(obj, prop) {
-      if (typeof prop === 'symbol' || kStubOwn.has(prop)) {
-        if (prop === 'fetch') return obj.fetch;
-        return obj[prop];
-      }
-      return (...args) => natives.stubCall(nsHandle, hex, id.name, prop, args);
-    },
-    ownKeys() {
-      return ['id', 'name'];
-    },
-    getOwnPropertyDescriptor(obj, prop) {
-      if (prop === 'id' || prop === 'name') {
-        return { value: obj[prop], enumerable: true, configurable: true };
-      }
-      return undefined;
-    },
-  });
-}
-
-export class DurableObjectNamespace {
-  #handle;
-
-  constructor(handle) {
-    this.#handle = handle;
-  }
-
-  idFromName(name) {
-    name = String(name);
-    return new DurableObjectId(this, natives.nsIdFromName(this.#handle, name), name);
-  }
-
-  newUniqueId(options) {
-    return new DurableObjectId(this, natives.nsNewUniqueId(this.#handle), undefined);
-  }
-
-  idFromString(hex) {
-    return new DurableObjectId(
-      this, natives.nsParseId(this.#handle, String(hex)), undefined);
-  }
-
-  get(id, options) {
-    if (!(id instanceof DurableObjectId)) {
-      throw new TypeError(
-        "Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 " +
-          "is not of type 'DurableObjectId'.");
-    }
-    return makeStub(this.#handle, id);
-  }
-
-  getByName(name, options) {
-    return this.get(this.idFromName(name), options);
-  }
+  return makeDurableObjectStub(nsHandle, id, DurableObjectId.hexOf(id));
 }
 
 export class DurableObjectStorage {

@@ -4,15 +4,20 @@
 // arrayBuffer() or bytes().
 //
 // A body is held as bytes (a Uint8Array nobody else writes to) or as a
-// stream, meaning any object with getReader(), such as the ReadableStream
-// another module will provide. `body` returns a BodyStream over the bytes:
-// a small stand-in for ReadableStream with getReader(), cancel(), locked
-// and async iteration, until the real one exists.
+// ReadableStream. Bytes stay bytes until someone asks for `body`, which
+// turns them into a byte stream (BYOB readers work) that then is the body.
+//
+// The host's hook for "the body as a stream of chunks" is bodyStream():
+// the ReadableStream of any Request or Response (null when it has none).
 // TODO(compat): Blob and FormData bodies and blob()/formData() are missing;
 // a Blob or FormData is turned into a string as any other object is.
 
 import { utf8Decode, utf8Encode } from './encoding.js';
-import { kInspect } from './inspect_hook.js';
+import {
+  isDisturbed,
+  isReadableStream,
+  streamOfBytes,
+} from './streams.js';
 import { searchParamsToString, URLSearchParams } from './url.js';
 import {
   bufferSourceBytes,
@@ -29,152 +34,7 @@ const kLocked = 'This ReadableStream is currently locked to a reader.';
 const kLockedClone = 'This ReadableStream is currently locked to a reader,';
 
 // ===========================================================================
-// BodyStream
-
-// A readable stream over fixed bytes, handing them out as one chunk.
-export class BodyStream {
-  #bytes;
-  #reader = null;
-  #done = false;
-  #onDisturb;
-
-  constructor(bytes, onDisturb) {
-    this.#bytes = bytes;
-    this.#onDisturb = onDisturb;
-  }
-
-  static #check(self) {
-    if (!(self instanceof Object) || !(#bytes in self)) {
-      throw illegalInvocation();
-    }
-  }
-
-  get locked() {
-    BodyStream.#check(this);
-    return this.#reader !== null;
-  }
-
-  getReader() {
-    BodyStream.#check(this);
-    if (this.#reader !== null) throw new TypeError(kLocked);
-    this.#reader = new BodyStreamReader(this);
-    return this.#reader;
-  }
-
-  cancel() {
-    BodyStream.#check(this);
-    if (this.#reader !== null) {
-      return Promise.reject(new TypeError(kLocked));
-    }
-    this.#finish();
-    return Promise.resolve();
-  }
-
-  async *[Symbol.asyncIterator]() {
-    const reader = this.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-
-  // Takes the remaining bytes without a reader (Body's read methods).
-  take() {
-    this.#onDisturb();
-    if (this.#done) return new Uint8Array(0);
-    this.#finish();
-    return this.#bytes;
-  }
-
-  // Locks the stream for good, as a finished read does on workerd.
-  lockForever() {
-    if (this.#reader === null) this.#reader = true;
-  }
-
-  read() {
-    this.#onDisturb();
-    if (this.#done || this.#bytes.length === 0) {
-      this.#finish();
-      return { value: undefined, done: true };
-    }
-    this.#finish();
-    return { value: this.#bytes.slice(), done: false };
-  }
-
-  release() {
-    this.#reader = null;
-  }
-
-  remaining() {
-    return this.#done ? 0 : this.#bytes.length;
-  }
-
-  #finish() {
-    this.#done = true;
-  }
-
-  [kInspect]() {
-    return {
-      name: 'ReadableStream',
-      props: [
-        ['locked', this.#reader !== null],
-        ['state', this.#done ? 'closed' : 'readable', true],
-        ['supportsBYOB', true, true],
-        ['length', BigInt(this.remaining()), true],
-      ],
-    };
-  }
-}
-
-Object.defineProperty(BodyStream.prototype, Symbol.toStringTag, {
-  value: 'ReadableStream',
-  configurable: true,
-});
-
-class BodyStreamReader {
-  #stream;
-
-  constructor(stream) {
-    this.#stream = stream;
-  }
-
-  get closed() {
-    return Promise.resolve(undefined);
-  }
-
-  read() {
-    if (this.#stream === null) {
-      return Promise.reject(
-        new TypeError('This ReadableStream reader has been released.'),
-      );
-    }
-    return Promise.resolve(this.#stream.read());
-  }
-
-  releaseLock() {
-    if (this.#stream === null) return;
-    this.#stream.release();
-    this.#stream = null;
-  }
-
-  cancel() {
-    if (this.#stream !== null) this.#stream.take();
-    return Promise.resolve();
-  }
-}
-
-// ===========================================================================
 // Extracting a body
-
-function isStream(value) {
-  return value !== null && typeof value === 'object' &&
-    typeof value.getReader === 'function';
-}
 
 // The spec's "extract a body": returns { source, contentType }, where
 // source is null, a Uint8Array or a stream.
@@ -194,7 +54,7 @@ export function extractBody(init) {
       contentType: 'application/x-www-form-urlencoded;charset=UTF-8',
     };
   }
-  if (isStream(init)) return { source: init, contentType: null };
+  if (isReadableStream(init)) return { source: init, contentType: null };
   return { source: utf8Encode(`${init}`), contentType: kTextPlain };
 }
 
@@ -216,7 +76,9 @@ async function readStream(stream) {
     const { value, done } = await reader.read();
     if (done) break;
     if (!isBufferSource(value)) {
-      throw new TypeError('This ReadableStream did not return bytes.');
+      const error = new TypeError('This ReadableStream did not return bytes.');
+      reader.cancel(error).catch(() => {});
+      throw error;
     }
     const bytes = bufferSourceBytes(value);
     chunks.push(bytes);
@@ -239,9 +101,10 @@ const kConstruct = Symbol('Body');
 let bodyState;
 
 export class Body {
+  // null, a Uint8Array or a ReadableStream.
   #source = null;
+  // Read through text(), json()... while still bytes.
   #used = false;
-  #stream = null;
 
   constructor(token = undefined, source = null) {
     if (token !== kConstruct) throw new TypeError('Illegal constructor');
@@ -269,20 +132,13 @@ export class Body {
       locked: () => this.#isLocked(),
       takeBytes: () => this.#takeBytes(),
       tee: () => this.#tee(),
+      stream: () => this.#stream(),
     };
   }
 
   get body() {
     Body.#check(this);
-    if (this.#source === null) return null;
-    if (!(this.#source instanceof Uint8Array)) return this.#source;
-    if (this.#stream === null) {
-      this.#stream = new BodyStream(this.#source, () => {
-        this.#used = true;
-      });
-      if (this.#used) this.#stream.lockForever();
-    }
-    return this.#stream;
+    return this.#stream();
   }
 
   get bodyUsed() {
@@ -310,20 +166,26 @@ export class Body {
     return Body.#read(this, (bytes) => JSON.parse(utf8Decode(bytes)));
   }
 
+  // The body as a stream, made from the bytes the first time. A body
+  // already read as bytes gives a stream that is locked for good.
+  #stream() {
+    const source = this.#source;
+    if (source === null || isReadableStream(source)) return source;
+    const stream = streamOfBytes(this.#used ? new Uint8Array(0) : source);
+    if (this.#used) stream.getReader();
+    this.#source = stream;
+    return stream;
+  }
+
   #isUsed() {
     if (this.#used) return true;
     const source = this.#source;
-    return source !== null && !(source instanceof Uint8Array) &&
-      source.bodyUsed === true;
+    return isReadableStream(source) && isDisturbed(source);
   }
 
   #isLocked() {
     const source = this.#source;
-    if (source === null) return false;
-    if (source instanceof Uint8Array) {
-      return this.#stream !== null && this.#stream.locked;
-    }
-    return source.locked === true;
+    return isReadableStream(source) && source.locked;
   }
 
   // The checks are made now and the body marked used before any await, so
@@ -348,12 +210,7 @@ export class Body {
     const source = this.#source;
     this.#used = true;
     if (source === null) return null;
-    if (source instanceof Uint8Array) {
-      if (this.#stream === null) return source;
-      const bytes = this.#stream.take();
-      this.#stream.lockForever();
-      return bytes;
-    }
+    if (source instanceof Uint8Array) return source;
     return readStream(source);
   }
 
@@ -365,11 +222,6 @@ export class Body {
     }
     const source = this.#source;
     if (source === null || source instanceof Uint8Array) return source;
-    if (typeof source.tee !== 'function') {
-      throw new TypeError(
-        'dohost cannot clone a body whose stream has no tee() method.',
-      );
-    }
     const [mine, theirs] = source.tee();
     this.#source = mine;
     return theirs;
@@ -383,4 +235,10 @@ export const kBodyConstruct = kConstruct;
 
 export function getBodyState(body) {
   return bodyState(body);
+}
+
+// The host's hook: the body of a Request or Response as a ReadableStream
+// of byte chunks (null when it has none). Reading it marks the body used.
+export function bodyStream(body) {
+  return bodyState(body).stream();
 }

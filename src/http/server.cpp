@@ -1,6 +1,6 @@
 // The HTTP front door: one acceptor spreading connections over the event loops, and one Session
 // per connection that parses requests with Beast, hands them to the handler and writes the
-// framed response (wire.h). The only translation unit of dohost that includes Beast.
+// framed response (wire.h), streaming bodies both ways and upgrading WebSockets (ws_connection.h).
 #include "dohost/http.h"
 
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
@@ -8,9 +8,12 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,14 +27,18 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "dohost/assert.h"
+#include "dohost/byte_stream.h"
 #include "dohost/log.h"
 #include "wire.h"
+#include "ws_connection.h"
+#include "ws_frame.h"
 
 namespace dohost::http {
 namespace {
@@ -145,9 +152,11 @@ struct ResponseSlot {
 
 class Core {
  public:
-  explicit Core(Handler handler) : handler_(std::move(handler)) {}
+  Core(Handler handler, ServerOptions options)
+      : options_(std::move(options)), handler_(std::move(handler)) {}
 
   bool stopped() const { return stopped_.load(); }
+  const ServerOptions& options() const { return options_; }
 
   // Marks the server stopped and closes the connections, on their own loops: the idle ones, or
   // all of them when `closeAll`. Then waits for handlers that are running to return, unless
@@ -178,6 +187,7 @@ class Core {
   }
 
  private:
+  const ServerOptions options_;
   std::atomic<bool> stopped_{false};  // written under mutex_, read anywhere
   std::mutex mutex_;
   Handler handler_;  // released under mutex_, called without it (handlersRunning_ counts calls)
@@ -194,16 +204,22 @@ class Core {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(std::shared_ptr<Core> server, Socket socket)
-      : server_(std::move(server)), executor_(socket.get_executor()),
+  Session(std::shared_ptr<Core> server, Socket socket, EventLoop& loop)
+      : server_(std::move(server)),
+        executor_(socket.get_executor()),
+        loop_(loop),
         socket_(std::move(socket)) {}
 
   ~Session() {
     if (id_ != 0) server_->removeSession(id_);
   }
 
-  void setId(std::uint64_t id) { id_ = id; }
-  const Executor& executor() const { return executor_; }
+  void setId(std::uint64_t id) {
+    id_ = id;
+  }
+  const Executor& executor() const {
+    return executor_;
+  }
 
   void start() {
     if (state_ != State::kNew) return;
@@ -213,22 +229,38 @@ class Session : public std::enable_shared_from_this<Session> {
     readHeader();
   }
 
-  // For stop(): a connection waiting for its next request (or lingering) has nothing to lose.
+  // For stop(): a connection waiting for its next request (or lingering) has nothing to lose,
+  // and a WebSocket has no end to wait for.
   void closeIfIdle() {
-    if (state_ == State::kNew || state_ == State::kWaiting || state_ == State::kLingering) close();
+    if (state_ == State::kNew || state_ == State::kWaiting || state_ == State::kLingering ||
+        state_ == State::kWebSocket) {
+      close();
+    }
   }
 
   // From respond(), on any thread: hands the response to the loop thread.
   void deliverLater(std::uint64_t seq, Response response) {
-    server_->post(executor_, [self = shared_from_this(), seq,
-                              response = std::move(response)]() mutable {
-      self->deliver(seq, std::move(response));
-    });
+    server_->post(executor_,
+                  [self = shared_from_this(), seq, response = std::move(response)]() mutable {
+                    self->deliver(seq, std::move(response));
+                  });
   }
 
   void close() {
     if (state_ == State::kClosed) return;
+    bool wasWebSocket = state_ == State::kWebSocket;
     state_ = State::kClosed;
+
+    // Whoever still reads the request body or writes the response body learns it is over.
+    if (requestStream_) requestStream_->fail("Network connection lost.");
+    if (responseStream_) responseStream_->cancel("the client closed the connection");
+    requestStream_.reset();
+    responseStream_.reset();
+
+    if (wasWebSocket) {
+      if (auto webSocket = webSocket_.lock()) webSocket->close();
+      return;
+    }
     ErrorCode ec;
     socket_->shutdown(Tcp::socket::shutdown_both, ec);
     socket_->close(ec);
@@ -239,7 +271,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  enum class State { kNew, kWaiting, kReadingBody, kHandling, kWriting, kLingering, kClosed };
+  enum class State {
+    kNew,
+    kWaiting,
+    kReadingBody,
+    kHandling,
+    kWriting,
+    kLingering,
+    kWebSocket,
+    kClosed
+  };
 
   // ---- Reading ------------------------------------------------------------------------------
 
@@ -249,31 +290,41 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(kMaxBodyBytes);
-    bhttp::async_read_header(*socket_, buffer_, *parser_,
-                             [self = shared_from_this()](ErrorCode ec, std::size_t) {
-                               self->onHeader(ec);
-                             });
+    bhttp::async_read_header(
+        *socket_, buffer_, *parser_,
+        [self = shared_from_this()](ErrorCode ec, std::size_t) { self->onHeader(ec); });
   }
 
   void onHeader(ErrorCode ec) {
     if (state_ == State::kClosed) return;
     if (ec) return onReadError(ec);
     state_ = State::kReadingBody;
-    if (parser_->is_done()) return dispatch();
+    if (parser_->is_done()) return dispatch(false);
+    bool streaming = streamsBody();
 
     // curl and others wait for this before sending a large body (RFC 9110 section 10.1.1).
     const auto& header = parser_->get();
-    if (header.version() >= 11 && startsWithIgnoringCase(view(header[bhttp::field::expect]),
-                                                         "100-continue")) {
+    if (header.version() >= 11 &&
+        startsWithIgnoringCase(view(header[bhttp::field::expect]), "100-continue")) {
       asio::async_write(*socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](ErrorCode ec, std::size_t) {
+                        [self = shared_from_this(), streaming](ErrorCode ec, std::size_t) {
                           if (self->state_ == State::kClosed) return;
                           if (ec) return self->onReadError(ec);
+                          if (streaming) return self->dispatch(true);
                           self->readBody();
                         });
       return;
     }
+    if (streaming) return dispatch(true);
     readBody();
+  }
+
+  // Whether this request's body streams to the handler rather than being read first.
+  bool streamsBody() const {
+    if (!server_->options().streamBodiesOver) return false;
+    if (parser_->chunked()) return true;
+    auto length = parser_->content_length();
+    return length && *length > *server_->options().streamBodiesOver;
   }
 
   void readBody() {
@@ -281,7 +332,7 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this()](ErrorCode ec, std::size_t) {
                         if (self->state_ == State::kClosed) return;
                         if (ec) return self->onReadError(ec);
-                        self->dispatch();
+                        self->dispatch(false);
                       });
   }
 
@@ -292,17 +343,88 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::header_limit) {
       return reject(431, "the request headers are larger than the limit of 64 KiB");
     }
-    bool parseError = ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-    if (parseError && !isHangUp(ec)) return reject(400, ec.message());
+    if (isParseError(ec) && !isHangUp(ec)) return reject(400, ec.message());
     if (!isHangUp(ec)) log::debug("http", "connection closed: " + ec.message());
     close();
   }
 
+  static bool isParseError(const ErrorCode& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+  }
+
+  // ---- Streaming the request body -------------------------------------------------------------
+
+  // Reads the body into requestStream_ while the handler runs, a buffer at a time, waiting
+  // whenever the handler has not taken what came before. Once the handler drops the stream
+  // (it answered without reading it all) the rest is read and dropped, up to a limit, so the
+  // connection can serve the next request.
+  void pumpBody() {
+    auto& body = bodyParser_->get().body();
+    body.data = bodyBuffer_.data();
+    body.size = bodyBuffer_.size();
+    bhttp::async_read_some(
+        *socket_, buffer_, *bodyParser_,
+        [self = shared_from_this()](ErrorCode ec, std::size_t) { self->onBodyRead(ec); });
+  }
+
+  void onBodyRead(ErrorCode ec) {
+    if (state_ == State::kClosed) return;
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      bodyReading_ = false;
+      if (requestStream_) {
+        requestStream_->fail(isParseError(ec) && !isHangUp(ec) ? "Parse error: " + ec.message()
+                                                               : "Network connection lost.");
+      }
+      if (!isHangUp(ec)) log::debug("http", "reading a request body failed: " + ec.message());
+      keepAlive_ = false;
+      // The response may still be on its way; a broken body only ends the connection early
+      // when nothing is being written.
+      if (state_ != State::kWriting) close();
+      return;
+    }
+
+    std::size_t got = bodyBuffer_.size() - bodyParser_->get().body().size;
+    bool done = bodyParser_->is_done();
+    bool dropping = !requestStream_ || requestStream_->cancelled();
+    if (got != 0 && !dropping)
+      dropping = !requestStream_->write(std::string(bodyBuffer_.data(), got));
+    if (dropping) dropped_ += got;
+
+    if (done) {
+      if (requestStream_ && !dropping) requestStream_->end();
+      requestStream_.reset();
+      return bodyFinished();
+    }
+    if (dropping) {
+      if (dropped_ > kMaxLingerBytes) {
+        // Too much left to drop: the connection ends after the response instead.
+        keepAlive_ = false;
+        requestStream_.reset();
+        return bodyFinished();
+      }
+      return pumpBody();
+    }
+    requestStream_->whenWritable(loop_, [self = shared_from_this()](bool) {
+      if (self->state_ == State::kClosed) return;
+      self->pumpBody();
+    });
+  }
+
+  // The body is read, or given up on: the response, if already sent, may now be followed.
+  void bodyFinished() {
+    bodyReading_ = false;
+    if (!responseDone_) return;
+    responseDone_ = false;
+    afterResponse();
+  }
+
   // ---- Handling -----------------------------------------------------------------------------
 
-  void dispatch() {
-    bhttp::request<bhttp::string_body> message = parser_->release();
-    parser_.reset();
+  // Hands the request to the handler: with its whole body, or (`streaming`) with a stream the
+  // body is read into from now on.
+  void dispatch(bool streaming) {
+    auto& message = parser_->get();
 
     // What the response and the log line need to know about the request.
     ++requestSeq_;
@@ -312,6 +434,13 @@ class Session : public std::enable_shared_from_this<Session> {
     keepAlive_ = message.keep_alive();
     http10_ = message.version() < 11;
     started_ = Clock::now();
+    dropped_ = 0;
+    webSocketKey_.reset();
+    if (message.method() == bhttp::verb::get && !http10_ &&
+        startsWithIgnoringCase(view(message[bhttp::field::upgrade]), "websocket") &&
+        message.count(bhttp::field::sec_websocket_key) != 0) {
+      webSocketKey_ = std::string(message[bhttp::field::sec_websocket_key]);
+    }
 
     Request request;
     request.method = method_;
@@ -320,7 +449,19 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : message) {
       request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
-    request.body = std::move(message.body());
+    request.hasBody = message.count(bhttp::field::content_length) != 0 ||
+                      message.count(bhttp::field::transfer_encoding) != 0;
+    if (streaming) {
+      requestStream_ = ByteStream::create(
+          parser_->content_length() ? std::optional<std::uint64_t>(*parser_->content_length())
+                                    : std::nullopt);
+      request.bodyStream = requestStream_;
+      bodyParser_.emplace(std::move(*parser_));
+      bodyParser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    } else {
+      request.body = std::move(message.body());
+    }
+    parser_.reset();
 
     // The handler may pass `respond` to another thread and call it from there, once.
     auto slot = std::make_shared<ResponseSlot>(shared_from_this(), requestSeq_);
@@ -345,6 +486,10 @@ class Session : public std::enable_shared_from_this<Session> {
       log::error("http", "handler threw a non-exception");
       if (!slot->answered.load()) respond(plainText(500, "the request handler failed"));
     }
+    if (streaming && state_ != State::kClosed) {
+      bodyReading_ = true;
+      pumpBody();
+    }
   }
 
   // url = "http://" + Host + target; the connection's own address when Host is missing, and the
@@ -368,6 +513,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void deliver(std::uint64_t seq, Response response) {
     if (state_ != State::kHandling || seq != requestSeq_) {
       log::debug("http", "dropped a response: its connection is closed");
+      if (response.bodyStream) response.bodyStream->cancel("the connection is closed");
       return;
     }
     if (response.status < 100 || response.status > 999) {
@@ -375,41 +521,200 @@ class Session : public std::enable_shared_from_this<Session> {
                              ", which is not an HTTP status; sent 500");
       response = plainText(500, "the request handler gave an invalid status");
     }
+    if (response.webSocket) return upgrade(std::move(response));
 
     int status = response.status;
+    responseStream_ = std::move(response.bodyStream);
     FrameOptions options;
     options.headRequest = isHead_;
     options.keepAlive = keepAlive_ && !server_->stopped();
     options.http10 = http10_;
+    options.streamedBody = responseStream_ != nullptr;
+    if (responseStream_) options.streamLength = responseStream_->length();
     wire_ = frameResponse(std::move(response), options);
+    streamedLength_ = wire_.streaming == Streaming::kRaw ? options.streamLength : std::nullopt;
     for (const std::string& problem : wire_.problems) warnRateLimited(target_ + ": " + problem);
     keepAlive_ = !wire_.closeAfter;
+    if (responseStream_ && wire_.streaming == Streaming::kNone) {
+      responseStream_->cancel("the response has no body");
+      responseStream_.reset();
+    }
+    streamedBytes_ = 0;
 
     state_ = State::kWriting;
     std::array<asio::const_buffer, 2> buffers{asio::buffer(wire_.head), asio::buffer(wire_.body)};
     asio::async_write(*socket_, buffers,
                       [self = shared_from_this(), status](ErrorCode ec, std::size_t) {
-                        self->onWritten(ec, status);
+                        if (self->state_ == State::kClosed) return;
+                        if (ec) return self->onWriteError(ec);
+                        if (self->responseStream_) return self->pumpResponse(status);
+                        self->onWritten(status);
                       });
   }
 
-  void onWritten(const ErrorCode& ec, int status) {
-    if (state_ == State::kClosed) return;
-    if (ec) {
-      if (!isHangUp(ec)) log::debug("http", "writing a response failed: " + ec.message());
+  // Writes the response body as the handler produces it, one chunk at a time.
+  void pumpResponse(int status) {
+    responseStream_->read(loop_, [self = shared_from_this(), status](ByteStream::Chunk chunk) {
+      if (self->state_ == State::kClosed) return;
+      self->onResponseChunk(status, std::move(chunk));
+    });
+  }
+
+  void onResponseChunk(int status, ByteStream::Chunk chunk) {
+    if (chunk.error) {
+      // Ending the connection without the last chunk tells the client the body is incomplete.
+      log::debug("http", target_ + ": the response body failed: " + *chunk.error);
+      responseStream_.reset();
       return close();
     }
+    bool chunked = wire_.streaming == Streaming::kChunked;
+    if (chunk.done) {
+      responseStream_.reset();
+      if (streamedLength_ && streamedBytes_ != *streamedLength_) {
+        log::warn("http", target_ + ": the response body ended after " +
+                              std::to_string(streamedBytes_) + " of " +
+                              std::to_string(*streamedLength_) + " bytes; closed the connection");
+        return close();
+      }
+      if (!chunked) return onWritten(status);
+      return writeThen(std::string(kLastChunk),
+                       [self = shared_from_this(), status] { self->onWritten(status); });
+    }
+    streamedBytes_ += chunk.bytes.size();
+    if (streamedLength_ && streamedBytes_ > *streamedLength_) {
+      log::warn("http", target_ + ": the response body is longer than its length of " +
+                            std::to_string(*streamedLength_) + " bytes; closed the connection");
+      return close();
+    }
+    std::string bytes = chunked ? encodeChunk(chunk.bytes) : std::move(chunk.bytes);
+    writeThen(std::move(bytes),
+              [self = shared_from_this(), status] { self->pumpResponse(status); });
+  }
 
-    // The request line, as wrangler dev prints it: `GET /path 200 OK (3ms)`.
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
-    std::string line = method_ + " " + target_ + " " + std::to_string(status);
-    if (!wire_.reason.empty()) line += " " + wire_.reason;
-    line += " (" + std::to_string(ms.count()) + "ms)";
-    log::print(line);
+  // Writes `bytes`, then runs `next` unless the connection broke.
+  template <typename Next>
+  void writeThen(std::string bytes, Next next) {
+    pendingWrite_ = std::move(bytes);
+    asio::async_write(
+        *socket_, asio::buffer(pendingWrite_),
+        [self = shared_from_this(), next = std::move(next)](ErrorCode ec, std::size_t) {
+          if (self->state_ == State::kClosed) return;
+          if (ec) return self->onWriteError(ec);
+          next();
+        });
+  }
 
+  void onWriteError(const ErrorCode& ec) {
+    if (!isHangUp(ec)) log::debug("http", "writing a response failed: " + ec.message());
+    close();
+  }
+
+  void onWritten(int status) {
+    if (state_ == State::kClosed) return;
+    logRequest(status);
     wire_ = {};
+    pendingWrite_.clear();
+
+    // A body the handler did not read to the end is dropped before the next request.
+    if (bodyReading_) {
+      if (requestStream_) requestStream_->cancel("the response was sent before the body was read");
+      responseDone_ = true;
+      return;
+    }
+    afterResponse();
+  }
+
+  void afterResponse() {
+    if (state_ == State::kClosed) return;
     if (keepAlive_) return readHeader();
     linger();
+  }
+
+  // The request line, as wrangler dev prints it: `GET /path 200 OK (3ms)`.
+  void logRequest(int status) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+    std::string line = method_ + " " + target_ + " " + std::to_string(status);
+    std::string reason = wire_.reason.empty() ? std::string(reasonPhrase(status)) : wire_.reason;
+    if (!reason.empty()) line += " " + reason;
+    line += " (" + std::to_string(ms.count()) + "ms)";
+    log::print(line);
+  }
+
+  // ---- WebSocket upgrade --------------------------------------------------------------------
+
+  // Answers 101 and hands the connection to a WsConnection bridged to `response.webSocket`.
+  void upgrade(Response response) {
+    if (!webSocketKey_ || response.status != 101) {
+      log::error("http", target_ +
+                             ": the handler answered with a WebSocket to a request that "
+                             "is not a WebSocket upgrade; sent 500");
+      response.webSocket->abort();
+      return deliverPlain(plainText(500, "the request handler failed"));
+    }
+    if (bodyReading_) {
+      // An upgrade request has no body; one that does cannot become a WebSocket.
+      response.webSocket->abort();
+      return deliverPlain(plainText(400, "a WebSocket upgrade request cannot have a body"));
+    }
+
+    std::string head =
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+        "Upgrade: websocket\r\nSec-WebSocket-Accept: " +
+        ws::acceptKey(*webSocketKey_) + "\r\n";
+    for (const Header& header : response.headers) {
+      std::string lower = header.name;
+      for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "connection" || lower == "upgrade" || lower == "sec-websocket-accept" ||
+          lower == "content-length" || lower == "transfer-encoding") {
+        continue;
+      }
+      if (header.name.find_first_of(":\r\n") != std::string::npos ||
+          header.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+        continue;
+      }
+      head.append(header.name).append(": ").append(header.value).append("\r\n");
+    }
+    head.append("\r\n");
+
+    state_ = State::kWriting;
+    wire_ = {};
+    wire_.reason = "Switching Protocols";
+    pendingWrite_ = std::move(head);
+    asio::async_write(*socket_, asio::buffer(pendingWrite_),
+                      [self = shared_from_this(), end = std::move(response.webSocket)](
+                          ErrorCode ec, std::size_t) mutable {
+                        if (self->state_ == State::kClosed) return end->abort();
+                        if (ec) {
+                          end->abort();
+                          return self->onWriteError(ec);
+                        }
+                        self->logRequest(101);
+                        self->startWebSocket(std::move(end));
+                      });
+  }
+
+  void startWebSocket(std::shared_ptr<WebSocketEnd> end) {
+    std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    pendingWrite_.clear();
+    state_ = State::kWebSocket;
+    auto connection = std::make_shared<WsConnection<Socket>>(
+        std::move(*socket_), std::move(leftover), /*client=*/false, std::move(end), loop_,
+        [self = shared_from_this()] {
+          self->webSocket_.reset();
+          self->state_ = State::kClosed;
+        });
+    socket_.reset();
+    webSocket_ = connection;
+    connection->start();
+    if (server_->stopped()) close();
+  }
+
+  // A response of the front door's own, when the handler's cannot be sent as it is.
+  void deliverPlain(Response response) {
+    response.webSocket.reset();
+    state_ = State::kHandling;
+    deliver(requestSeq_, std::move(response));
   }
 
   // A request that cannot be parsed: answer with a short reason, then close.
@@ -454,12 +759,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Core> server_;
   const Executor executor_;  // immutable copy, so respond() may read it from any thread
-  std::optional<Socket> socket_;  // empty once closed
+  EventLoop& loop_;
+  std::optional<Socket> socket_;  // empty once closed or handed to a WebSocket
   std::uint64_t id_ = 0;
   State state_ = State::kNew;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::size_t lingered_ = 0;
+
+  // A request body being streamed to the handler.
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> bodyParser_;
+  std::array<char, 16 * 1024> bodyBuffer_{};
+  std::shared_ptr<ByteStream> requestStream_;  // null once ended, failed or dropped
+  bool bodyReading_ = false;                   // a read of the body is in flight or about to be
+  std::size_t dropped_ = 0;    // body bytes read after the handler dropped the stream
+  bool responseDone_ = false;  // the response is written and waits for the body to finish
 
   // The request being answered.
   std::uint64_t requestSeq_ = 0;  // so a late respond() cannot answer a later request
@@ -468,8 +782,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool isHead_ = false;
   bool keepAlive_ = false;
   bool http10_ = false;
+  std::optional<std::string> webSocketKey_;  // set for a WebSocket upgrade request
   Clock::time_point started_;
-  WireResponse wire_;  // owns the bytes while they are written
+  WireResponse wire_;                           // owns the bytes while they are written
+  std::shared_ptr<ByteStream> responseStream_;  // a streamed response body being written
+  std::optional<std::uint64_t> streamedLength_;
+  std::uint64_t streamedBytes_ = 0;
+  std::string pendingWrite_;  // owns the bytes of a chunk or head being written
+  std::weak_ptr<WsConnection<Socket>> webSocket_;  // once upgraded
 };
 
 ResponseSlot::~ResponseSlot() {
@@ -564,8 +884,8 @@ void Core::removeSession(std::uint64_t id) {
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
  public:
-  Impl(std::vector<EventLoop*> loops, Handler handler)
-      : core_(std::make_shared<Core>(std::move(handler))),
+  Impl(std::vector<EventLoop*> loops, Handler handler, ServerOptions options)
+      : core_(std::make_shared<Core>(std::move(handler), std::move(options))),
         loops_(std::move(loops)),
         acceptor_(loops_[0]->context()),
         retryTimer_(loops_[0]->context()) {}
@@ -652,7 +972,7 @@ void Server::Impl::onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop)
   }
 
   // The socket already belongs to `loop`'s io_context; from here on only that thread uses it.
-  auto session = std::make_shared<Session>(core_, std::move(socket));
+  auto session = std::make_shared<Session>(core_, std::move(socket), *loop);
   session->setId(core_->addSession(session));
   asio::post(session->executor(), [session] { session->start(); });
   accept();
@@ -681,10 +1001,10 @@ bool Server::Impl::waitForAcceptor(std::chrono::milliseconds timeout) {
 // ============================================================================================
 // Server
 
-Server::Server(std::vector<EventLoop*> loops, Handler handler) {
+Server::Server(std::vector<EventLoop*> loops, Handler handler, ServerOptions options) {
   DOHOST_REQUIRE(!loops.empty(), "a Server needs at least one EventLoop");
   DOHOST_REQUIRE(handler != nullptr, "a Server needs a handler");
-  impl_ = std::make_shared<Impl>(std::move(loops), std::move(handler));
+  impl_ = std::make_shared<Impl>(std::move(loops), std::move(handler), std::move(options));
 }
 
 Server::~Server() {

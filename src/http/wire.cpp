@@ -65,6 +65,15 @@ std::string chunked(const std::string& body) {
 
 }  // namespace
 
+std::string encodeChunk(std::string_view bytes) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+  std::string out(size);
+  out.reserve(out.size() + bytes.size() + 2);
+  out.append(bytes).append("\r\n");
+  return out;
+}
+
 std::string_view reasonPhrase(int status) {
   // The phrases of Node's http.STATUS_CODES, which Miniflare and wrangler dev print.
   switch (status) {
@@ -155,6 +164,20 @@ WireResponse frameResponse(Response response, const FrameOptions& options) {
     response.body.clear();
   }
 
+  // A streamed body brings its own framing: the handler's framing headers go.
+  if (options.streamedBody) {
+    std::vector<Header> kept;
+    for (Header& header : response.headers) {
+      if (equalsIgnoringCase(header.name, "content-length") ||
+          equalsIgnoringCase(header.name, "transfer-encoding")) {
+        continue;
+      }
+      kept.push_back(std::move(header));
+    }
+    response.headers = std::move(kept);
+    response.body.clear();
+  }
+
   // First pass: which framing headers did the handler set?
   const Header* length = nullptr;
   const Header* encoding = nullptr;
@@ -206,7 +229,20 @@ WireResponse frameResponse(Response response, const FrameOptions& options) {
   }
 
   // What the handler left out.
-  if (length == nullptr && encoding == nullptr && bodyAllowed) {
+  if (options.streamedBody) {
+    if (options.streamLength && framingAllowed) {
+      head.append("Content-Length: ").append(std::to_string(*options.streamLength)).append("\r\n");
+      if (bodyAllowed && !options.headRequest) wire.streaming = Streaming::kRaw;
+    } else if (bodyAllowed && !options.headRequest) {
+      if (options.http10) {
+        wire.closeAfter = true;
+        wire.streaming = Streaming::kRaw;
+      } else {
+        head.append("Transfer-Encoding: chunked\r\n");
+        wire.streaming = Streaming::kChunked;
+      }
+    }
+  } else if (length == nullptr && encoding == nullptr && bodyAllowed) {
     head.append("Content-Length: ").append(realLength).append("\r\n");
   }
   if (wire.closeAfter && !handlerCloses) {

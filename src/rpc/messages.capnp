@@ -15,13 +15,29 @@ struct Target {
   entrypoint @5 :Text;    # for entrypoints: "" is the default export
 }
 
-# An RPC method call. `args` is the argument array in V8 structured-clone
-# form (ValueSerializer).
+# One operation on a target, as a stub's user code asked for it:
+# `stub.a.b.method(...args)` is op `call` with path ["a", "b"] and method
+# "method"; `await stub.a.prop` is op `get`; `stub.fetch(request)` is op
+# `fetch` with method "fetch" and args [request], where request is
+# {method, url, headers: [[name, value]...], redirect, body: Uint8Array or
+# null}, and the Return's value is {status, statusText, headers, body}.
+# `args` is the argument array in V8 structured-clone form
+# (ValueSerializer). Calls from one caller to one target are delivered in
+# the order they were sent.
 struct Call {
-  callId @0 :UInt64;
+  callId @0 :UInt64;      # unique among the caller's calls in flight
   target @1 :Target;
-  method @2 :Text;
+  method @2 :Text;        # the last name of the path
   args @3 :Data;
+  path @4 :List(Text);    # the names before `method`
+  op @5 :Op;
+  caller @6 :Text;        # the Worker that made the call
+
+  enum Op {
+    call @0;
+    get @1;
+    fetch @2;
+  }
 }
 
 # The answer to one Call. `error` holds a structured-clone error

@@ -48,6 +48,10 @@ Message encode(const Call& call) {
   target.setEntrypoint(call.target.entrypoint);
   root.setMethod(call.method);
   root.setArgs(bytesOf(call.args));
+  auto path = root.initPath(static_cast<unsigned>(call.path.size()));
+  for (unsigned i = 0; i < call.path.size(); ++i) path.set(i, call.path[i]);
+  root.setOp(static_cast<schema::Call::Op>(call.op));
+  root.setCaller(call.caller);
   return flatten(builder);
 }
 
@@ -78,6 +82,9 @@ Call decodeCall(const Message& message) {
   call.target.entrypoint = target.getEntrypoint();
   call.method = root.getMethod();
   call.args = toString(root.getArgs());
+  for (auto name : root.getPath()) call.path.emplace_back(name);
+  call.op = static_cast<Op>(root.getOp());
+  call.caller = root.getCaller();
   return call;
 }
 

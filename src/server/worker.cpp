@@ -73,6 +73,8 @@ void Worker::shutdown() {
         env_.Reset();
       }
       actors_.reset();
+      rpc_.reset();
+      web_.reset();
       isolate_.reset();
     }
     return 0;
@@ -82,8 +84,13 @@ void Worker::shutdown() {
 std::vector<std::string> Worker::startOnLoop() {
   std::vector<std::string> errors;
   isolate_ = std::make_unique<js::Isolate>(loop_, config_.name);
-  actors_ = std::make_unique<actor::ActorHost>(*isolate_, router_, config_.name, persistDir_);
+  rpc_ = std::make_unique<jsrpc::RpcHost>(*isolate_, router_, config_.name);
+  rpc_->installNatives();
+  actors_ = std::make_unique<actor::ActorHost>(*isolate_, config_.name, persistDir_);
   actors_->installNatives();
+  rpc_->setActors(actors_.get());
+  web_ = std::make_unique<api::WebNatives>(*isolate_);
+  web_->install();
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -102,6 +109,11 @@ std::vector<std::string> Worker::startOnLoop() {
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
+
+    // From here on code runs in handlers: timers and random values work.
+    isolate_->internal("endGlobalScope")
+        ->Call(context, v8::Undefined(isolate), 0, nullptr)
+        .FromMaybe(v8::Local<v8::Value>());
 
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;
@@ -152,6 +164,12 @@ std::vector<std::string> Worker::startOnLoop() {
            {"name", toV8(isolate, binding.name)},
            {"handle", v8::Integer::New(isolate, handle)}});
     }
+    for (const auto& service : config_.services) {
+      int handle = rpc_->addService(service.binding, service.service, service.entrypoint);
+      add({{"kind", toV8(isolate, "service")},
+           {"name", toV8(isolate, service.binding)},
+           {"handle", v8::Integer::New(isolate, handle)}});
+    }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
                    ->Call(context, v8::Undefined(isolate), 1, envArgs)
@@ -159,8 +177,9 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    rpc_->setEnv(env);
   });
-  if (errors.empty()) router_.addEndpoint(config_.name, actors_.get());
+  if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
 }
 

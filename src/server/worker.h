@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "dohost/actor.h"
+#include "dohost/api.h"
 #include "dohost/config.h"
 #include "dohost/event_loop.h"
 #include "dohost/http.h"
 #include "dohost/js.h"
+#include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
 
 namespace dohost::server {
@@ -56,7 +58,9 @@ class Worker {
   rpc::Router& router_;
   std::filesystem::path persistDir_;
   std::unique_ptr<js::Isolate> isolate_;
+  std::unique_ptr<jsrpc::RpcHost> rpc_;
   std::unique_ptr<actor::ActorHost> actors_;
+  std::unique_ptr<api::WebNatives> web_;
   v8::Global<v8::Object> env_;
   std::vector<std::string> entrypoints_;
   std::vector<std::string> classes_;

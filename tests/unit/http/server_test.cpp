@@ -1,168 +1,45 @@
 // The HTTP front door end to end: a Server on 127.0.0.1 with two loops and a fake handler,
 // driven by a plain POSIX socket client that reads the raw bytes.
-#include "dohost/http.h"
-
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <netinet/in.h>
 #include <optional>
 #include <regex>
 #include <string>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "dohost/assert.h"
 #include "dohost/event_loop.h"
+#include "dohost/http.h"
+
+#include "test_client.h"
 
 namespace dohost::http {
 namespace {
 
-// Every wait in these tests ends after this long, so a bug fails a test instead of hanging it.
-constexpr auto kTimeout = std::chrono::seconds(10);
+using test_support::Client;
+using test_support::kTimeout;
+using test_support::Mailbox;
+using test_support::RawResponse;
 
-// ============================================================================================
-// Test helpers
-
-// A queue the loop threads fill and the test thread drains, with a timeout.
-template <typename T>
-class Mailbox {
- public:
-  void put(T value) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    items_.push_back(std::move(value));
-    ready_.notify_all();
-  }
-
-  std::optional<T> take() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!ready_.wait_for(lock, kTimeout, [this] { return !items_.empty(); })) return std::nullopt;
-    T value = std::move(items_.front());
-    items_.pop_front();
-    return value;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<T> items_;
-};
-
-struct RawResponse {
-  int status = 0;
-  std::string reason;
-  std::vector<Header> headers;
-  std::string body;
-
-  std::string header(const std::string& name) const {
-    for (const Header& h : headers) {
-      if (h.name == name) return h.value;
-    }
-    return "<missing>";
-  }
-};
-
-// A blocking HTTP/1.1 client over a POSIX socket to 127.0.0.1, reading responses by hand so the
-// test sees exactly the bytes the server wrote.
-class Client {
- public:
-  explicit Client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval timeout{std::chrono::duration_cast<std::chrono::seconds>(kTimeout).count(), 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  bool connected() const { return connected_; }
-
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // One response; `head` when it answers a HEAD request. nullopt on timeout or early close.
-  std::optional<RawResponse> read(bool head = false) {
-    size_t end;
-    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!fill()) return std::nullopt;
-    }
-    std::string text = buffer_.substr(0, end);
-    buffer_.erase(0, end + 4);
-
-    RawResponse response;
-    size_t lineEnd = text.find("\r\n");
-    std::string statusLine = text.substr(0, lineEnd);
-    if (statusLine.rfind("HTTP/1.1 ", 0) != 0 || statusLine.size() < 12) return std::nullopt;
-    response.status = std::stoi(statusLine.substr(9, 3));
-    response.reason = statusLine.size() > 13 ? statusLine.substr(13) : "";
-    while (lineEnd != std::string::npos) {
-      size_t start = lineEnd + 2;
-      lineEnd = text.find("\r\n", start);
-      std::string line = text.substr(start, lineEnd == std::string::npos ? lineEnd
-                                                                          : lineEnd - start);
-      size_t colon = line.find(": ");
-      response.headers.push_back({line.substr(0, colon), line.substr(colon + 2)});
-    }
-
-    if (head || response.status < 200) return response;
-    std::string length = response.header("Content-Length");
-    if (length == "<missing>") {
-      response.body = readToEnd();
-      return response;
-    }
-    size_t size = std::stoul(length);
-    while (buffer_.size() < size) {
-      if (!fill()) return std::nullopt;
-    }
-    response.body = buffer_.substr(0, size);
-    buffer_.erase(0, size);
-    return response;
-  }
-
-  // Everything until the server closes; `closed` tells whether it did (rather than timing out).
-  std::string readToEnd(bool* closed = nullptr) {
-    while (fill()) {
-    }
-    if (closed) *closed = eof_;
-    return std::exchange(buffer_, {});
-  }
-
- private:
-  bool fill() {
-    char chunk[16 * 1024];
-    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n == 0 || (n < 0 && errno == ECONNRESET)) eof_ = true;
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  bool eof_ = false;
-  std::string buffer_;
-};
+// A response with the given status, headers and body.
+Response reply(int status, std::vector<Header> headers, std::string body) {
+  Response response;
+  response.status = status;
+  response.headers = std::move(headers);
+  response.body = std::move(body);
+  return response;
+}
 
 // Answers with a plain-text body describing the request, one line per part.
 void echo(Request request, Respond respond) {
@@ -171,7 +48,7 @@ void echo(Request request, Respond respond) {
     text += "header " + header.name + ": " + header.value + "\n";
   }
   text += "body " + request.body;
-  respond(Response{200, "", {{"Content-Type", "text/plain"}}, text});
+  respond(reply(200, {{"Content-Type", "text/plain"}}, text));
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -190,7 +67,9 @@ class HttpServerTest : public ::testing::Test {
     server_->listen("127.0.0.1", 0);
   }
 
-  void TearDown() override { server_.reset(); }
+  void TearDown() override {
+    server_.reset();
+  }
 
   void setHandler(Handler handler) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -268,8 +147,8 @@ TEST_F(HttpServerTest, UsesTheListeningAddressInTheUrlWhenThereIsNoHost) {
 }
 
 TEST_F(HttpServerTest, ReadsAPostBody) {
-  auto response = roundTrip(
-      "POST /submit HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world");
+  auto response =
+      roundTrip("POST /submit HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world");
 
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body,
@@ -365,8 +244,7 @@ TEST_F(HttpServerTest, SendsNoBodyForHead) {
 
 TEST_F(HttpServerTest, KeepsDuplicateSetCookieHeadersInOrder) {
   setHandler([](Request, Respond respond) {
-    respond(
-        Response{200, "", {{"Set-Cookie", "a=1"}, {"X-Other", "x"}, {"Set-Cookie", "b=2"}}, ""});
+    respond(reply(200, {{"Set-Cookie", "a=1"}, {"X-Other", "x"}, {"Set-Cookie", "b=2"}}, ""));
   });
 
   auto response = roundTrip("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -380,7 +258,7 @@ TEST_F(HttpServerTest, KeepsDuplicateSetCookieHeadersInOrder) {
 }
 
 TEST_F(HttpServerTest, AddsNoHeaderButContentLength) {
-  setHandler([](Request, Respond respond) { respond(Response{201, "", {{"X-A", "1"}}, "abc"}); });
+  setHandler([](Request, Respond respond) { respond(reply(201, {{"X-A", "1"}}, "abc")); });
 
   auto response = roundTrip("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 
@@ -395,7 +273,11 @@ TEST_F(HttpServerTest, AddsNoHeaderButContentLength) {
 }
 
 TEST_F(HttpServerTest, SendsTheHandlersStatusText) {
-  setHandler([](Request, Respond respond) { respond(Response{418, "Short And Stout", {}, ""}); });
+  setHandler([](Request, Respond respond) {
+    Response response = reply(418, {}, "");
+    response.statusText = "Short And Stout";
+    respond(response);
+  });
 
   auto response = roundTrip("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 
@@ -420,8 +302,7 @@ TEST_F(HttpServerTest, Answers500WhenTheHandlerDropsTheRequest) {
 
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 500);
-  EXPECT_EQ(response->body,
-            "Internal Server Error: the request was dropped without a response\n");
+  EXPECT_EQ(response->body, "Internal Server Error: the request was dropped without a response\n");
 }
 
 TEST_F(HttpServerTest, LogsOneLinePerRequest) {
@@ -437,8 +318,8 @@ TEST_F(HttpServerTest, LogsOneLinePerRequest) {
   }
   std::string out = testing::internal::GetCapturedStdout();
 
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(^GET /log\?q=1 200 OK \(\d+ms\)$)",
-                                                std::regex::multiline)))
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(^GET /log\?q=1 200 OK \(\d+ms\)$)", std::regex::multiline)))
       << out;
 }
 
@@ -453,7 +334,7 @@ TEST_F(HttpServerTest, AcceptsARespondCallFromAnotherThread) {
   auto respond = parked_.take();
   ASSERT_TRUE(respond);
   EXPECT_TRUE(onLoopThread_);
-  std::thread worker([&] { (*respond)(Response{200, "", {}, "from elsewhere"}); });
+  std::thread worker([&] { (*respond)(reply(200, {}, "from elsewhere")); });
   worker.join();
 
   auto response = client.read();
@@ -463,8 +344,8 @@ TEST_F(HttpServerTest, AcceptsARespondCallFromAnotherThread) {
 
 TEST_F(HttpServerTest, IgnoresASecondRespondCall) {
   setHandler([](Request request, Respond respond) {
-    respond(Response{200, "", {}, "first " + request.target});
-    respond(Response{500, "", {}, "second"});
+    respond(reply(200, {}, "first " + request.target));
+    respond(reply(500, {}, "second"));
   });
   Client client(server_->port());
 
@@ -491,7 +372,7 @@ TEST_F(HttpServerTest, SurvivesARespondAfterTheClientHungUp) {
   setHandler(echo);
   auto respond = parked_.take();
   ASSERT_TRUE(respond);
-  (*respond)(Response{200, "", {}, "nobody listens"});
+  (*respond)(reply(200, {}, "nobody listens"));
 
   auto response = roundTrip("GET /still HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(response);
@@ -506,7 +387,7 @@ TEST_F(HttpServerTest, SurvivesARespondAfterTheServerIsGone) {
   ASSERT_TRUE(respond);
 
   server_.reset();
-  std::thread worker([&] { (*respond)(Response{200, "", {}, "too late"}); });
+  std::thread worker([&] { (*respond)(reply(200, {}, "too late")); });
   worker.join();
 
   bool closed = false;
@@ -570,7 +451,7 @@ TEST_F(HttpServerTest, StopLetsARequestInFlightFinish) {
   ASSERT_TRUE(respond);
 
   server_->stop();
-  (*respond)(Response{200, "", {}, "finished"});
+  (*respond)(reply(200, {}, "finished"));
 
   auto response = client.read();
   ASSERT_TRUE(response);

@@ -1,0 +1,192 @@
+// The small globals of workerd's ServiceWorkerGlobalScope: performance,
+// navigator, scheduler, structuredClone and reportError.
+
+import { DOMException } from './dom_exception.js';
+import { isGlobalScope } from './scope.js';
+import { setTimeout, clearTimeout } from './timers.js';
+import {
+  finishInterface,
+  illegalInvocation,
+  isArrayBuffer,
+} from './webidl.js';
+
+let natives = null;
+
+export function initGlobalScope(hostNatives) {
+  natives = hostNatives;
+}
+
+const kConstruct = Symbol('construct');
+
+function illegalConstructor() {
+  return new TypeError('Illegal constructor');
+}
+
+// ===========================================================================
+// performance
+
+// workerd's clock: performance.now() is the time since the epoch in whole
+// milliseconds, as Date.now(), and timeOrigin is 0. At global scope, where
+// workerd has no request clock, it reads 0.
+class Performance {
+  constructor(token) {
+    if (token !== kConstruct) throw illegalConstructor();
+  }
+
+  get timeOrigin() {
+    if (!(this instanceof Performance)) throw illegalInvocation();
+    return 0;
+  }
+
+  now() {
+    if (!(this instanceof Performance)) throw illegalInvocation();
+    return isGlobalScope() ? 0 : Date.now();
+  }
+}
+
+Object.defineProperty(Performance.prototype, Symbol.toStringTag, {
+  value: 'Performance',
+  configurable: true,
+});
+finishInterface(Performance);
+
+// ===========================================================================
+// navigator
+
+export class Navigator {
+  constructor(token) {
+    if (token !== kConstruct) throw illegalConstructor();
+    // Own read-only data properties, in workerd's order.
+    const define = (key, value) => Object.defineProperty(this, key, {
+      value, writable: false, enumerable: true, configurable: true,
+    });
+    define('languages', ['en']);
+    define('language', 'en');
+    define('platform', '');
+    define('hardwareConcurrency', 1);
+    define('userAgent', 'Cloudflare-Workers');
+  }
+
+  sendBeacon(url, body = undefined) {
+    if (!(this instanceof Navigator)) throw illegalInvocation();
+    if (arguments.length < 1) {
+      throw new TypeError(
+        "Failed to execute 'sendBeacon' on 'Navigator': parameter 1 is not " +
+          "of type 'string'.",
+      );
+    }
+    // TODO(conform): sendBeacon() needs outbound fetch; it throws until
+    // fetch() exists.
+    if (typeof globalThis.fetch !== 'function') {
+      throw new Error('navigator.sendBeacon() is not implemented in dohost.');
+    }
+    globalThis.fetch(`${url}`, { method: 'POST', body }).catch(() => {});
+    return true;
+  }
+}
+
+Object.defineProperty(Navigator.prototype, Symbol.toStringTag, {
+  value: 'Navigator',
+  configurable: true,
+});
+finishInterface(Navigator);
+
+// ===========================================================================
+// scheduler
+
+function abortReason(signal) {
+  return signal.reason;
+}
+
+class Scheduler {
+  constructor(token) {
+    if (token !== kConstruct) throw illegalConstructor();
+  }
+
+  // scheduler.wait(ms, { signal }): a promise that resolves (to undefined)
+  // after `ms` milliseconds, or rejects with the signal's reason when it
+  // aborts first.
+  wait(delay = undefined, options = undefined) {
+    if (!(this instanceof Scheduler)) throw illegalInvocation();
+    const signal = options !== null && typeof options === 'object' ?
+      options.signal : undefined;
+    return new Promise((resolve, reject) => {
+      if (signal != null && signal.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      let onAbort = null;
+      const id = setTimeout(() => {
+        if (onAbort !== null) signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      if (signal != null) {
+        onAbort = () => {
+          clearTimeout(id);
+          reject(abortReason(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+}
+
+Object.defineProperty(Scheduler.prototype, Symbol.toStringTag, {
+  value: 'Scheduler',
+  configurable: true,
+});
+finishInterface(Scheduler);
+
+export const performance = new Performance(kConstruct);
+export const navigator = new Navigator(kConstruct);
+export const scheduler = new Scheduler(kConstruct);
+
+// ===========================================================================
+// structuredClone, reportError
+
+export function structuredClone(...args) {
+  if (args.length < 1) {
+    throw new TypeError(
+      "Failed to execute 'structuredClone' on 'ServiceWorkerGlobalScope': " +
+        "parameter 1 is not of type 'Value'.",
+    );
+  }
+  const [value, options] = args;
+  let transfer = [];
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object' && typeof options !== 'function') {
+      throw new TypeError(
+        "Failed to execute 'structuredClone' on 'ServiceWorkerGlobalScope': " +
+          "parameter 2 is not of type 'StructuredCloneOptions'.",
+      );
+    }
+    if (options.transfer !== undefined) {
+      if (!Array.isArray(options.transfer)) {
+        throw new TypeError(
+          "Incorrect type for the 'transfer' field on " +
+            "'StructuredCloneOptions': the provided value is not of type " +
+            "'Array'.",
+        );
+      }
+      transfer = [];
+      for (const item of options.transfer) {
+        if (!isArrayBuffer(item)) {
+          throw new DOMException('Object is not transferable.',
+            'DataCloneError');
+        }
+        if (!transfer.includes(item)) transfer.push(item);
+      }
+    }
+  }
+  return natives.structuredClone(value, transfer);
+}
+
+export function reportError(...args) {
+  natives.reportError('Uncaught ', args[0]);
+}
+
+// Names by hand, as the bundler may rename these functions.
+for (const [name, fn] of Object.entries({ structuredClone, reportError })) {
+  Object.defineProperty(fn, 'length', { value: 0 });
+  Object.defineProperty(fn, 'name', { value: name });
+}

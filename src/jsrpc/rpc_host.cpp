@@ -1,0 +1,293 @@
+// RpcHost: calls leaving this isolate through stubs, their returns, and
+// calls arriving for the objects this isolate owns.
+#include <cstring>
+#include <utility>
+
+#include "dohost/assert.h"
+#include "dohost/jsrpc.h"
+#include "dohost/log.h"
+
+namespace dohost::jsrpc {
+
+using js::toStdString;
+using js::toV8;
+
+RpcHost::RpcHost(js::Isolate& isolate, rpc::Router& router, std::string worker)
+    : isolate_(isolate), router_(router), worker_(std::move(worker)) {}
+
+RpcHost::~RpcHost() {
+  v8::Isolate::Scope scope(isolate_.v8());
+  pending_.clear();
+  env_.Reset();
+}
+
+int RpcHost::addService(const std::string& binding, const std::string& worker,
+                        const std::string& entrypoint) {
+  services_.push_back(Service{binding, worker, entrypoint});
+  return static_cast<int>(services_.size() - 1);
+}
+
+void RpcHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
+
+void RpcHost::installNatives() {
+  isolate_.addNative("rpcCall", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    rpcCall(info);
+  });
+}
+
+// ==== Outgoing calls ========================================================
+
+namespace {
+
+// Stub kinds, as runtime/cloudflare/rpc.js numbers them.
+constexpr int kKindActor = 0;
+constexpr int kKindService = 1;
+
+}  // namespace
+
+// rpcCall(kind, handle, hex, name, path, op, args) -> Promise
+void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate_.context();
+
+  rpc::Call call;
+  call.callId = nextCallId_++;
+  call.caller = worker_;
+  int kind = info[0]->Int32Value(context).FromMaybe(-1);
+  int handle = info[1]->Int32Value(context).FromMaybe(-1);
+  if (kind == kKindActor) {
+    DOHOST_REQUIRE(actors_ != nullptr, "no actor directory");
+    call.target = actors_->namespaceTarget(handle);
+    call.target.objectId = toStdString(isolate, info[2]);
+    if (info[3]->IsString()) call.target.objectName = toStdString(isolate, info[3]);
+  } else {
+    DOHOST_REQUIRE(kind == kKindService && handle >= 0 &&
+                       handle < static_cast<int>(services_.size()),
+                   "bad service handle");
+    const auto& service = services_[handle];
+    call.target.worker = service.worker;
+    call.target.entrypoint = service.entrypoint;
+  }
+  auto path = info[4].As<v8::Array>();
+  uint32_t length = path->Length();
+  for (uint32_t i = 0; i < length; ++i) {
+    auto name = toStdString(isolate, path->Get(context, i).ToLocalChecked());
+    if (i + 1 < length) {
+      call.path.push_back(std::move(name));
+    } else {
+      call.method = std::move(name);
+    }
+  }
+  call.op = static_cast<rpc::Op>(info[5]->Int32Value(context).FromMaybe(0));
+
+  // Arguments that cannot be cloned throw here, synchronously, as in workerd.
+  auto args = js::serialize(isolate, info[6]);
+  if (!args) return;
+  call.args = std::move(*args);
+
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  info.GetReturnValue().Set(resolver->GetPromise());
+  pending_[call.callId].Reset(isolate, resolver);
+  // A Worker that no process runs answers fetch() with a 503 rather than an error.
+  if (call.op == rpc::Op::kFetch) fetches_[call.callId] = call.target.worker;
+  auto worker = call.target.worker;
+  router_.send(worker, rpc::encode(call), isolate_.loop(),
+               [this](rpc::Message message) { onReturn(std::move(message)); });
+}
+
+void RpcHost::onReturn(rpc::Message message) {
+  auto ret = rpc::decodeReturn(message);
+  auto it = pending_.find(ret.callId);
+  if (it == pending_.end()) return;
+  auto global = std::move(it->second);
+  pending_.erase(it);
+  std::optional<std::string> fetchedWorker;
+  if (auto fetch = fetches_.find(ret.callId); fetch != fetches_.end()) {
+    fetchedWorker = std::move(fetch->second);
+    fetches_.erase(fetch);
+  }
+  isolate_.run([&] {
+    auto* isolate = isolate_.v8();
+    auto context = isolate_.context();
+    auto resolver = global.Get(isolate);
+    v8::TryCatch tryCatch(isolate);
+    if (ret.isFailure) {
+      // The call never reached an answer: its Worker runs nowhere, or its
+      // process went away. wrangler dev answers a fetch() to a Worker it
+      // cannot find with a 503 carrying the same message.
+      if (fetchedWorker && ret.payload == rpc::workerNotFoundMessage(*fetchedWorker)) {
+        resolver->Resolve(context, unavailableResponse(ret.payload)).Check();
+      } else {
+        resolver->Reject(context, v8::Exception::Error(toV8(isolate, ret.payload))).Check();
+      }
+      return;
+    }
+    v8::Local<v8::Value> value;
+    if (!js::deserialize(isolate, ret.payload).ToLocal(&value)) {
+      resolver->Reject(context, tryCatch.Exception()).Check();
+      return;
+    }
+    if (!ret.isError) {
+      resolver->Resolve(context, value).Check();
+      return;
+    }
+    v8::Local<v8::Value> args[] = {value};
+    v8::Local<v8::Value> error;
+    if (!isolate_.internal("errorFromWire")
+             ->Call(context, v8::Undefined(isolate), 1, args)
+             .ToLocal(&error)) {
+      error = tryCatch.Exception();
+    }
+    resolver->Reject(context, error).Check();
+  });
+}
+
+v8::Local<v8::Value> RpcHost::unavailableResponse(const std::string& message) {
+  auto* isolate = isolate_.v8();
+  auto context = isolate_.context();
+  auto header = v8::Array::New(isolate, 2);
+  header->Set(context, 0, toV8(isolate, "content-type")).Check();
+  header->Set(context, 1, toV8(isolate, "text/plain;charset=UTF-8")).Check();
+  auto headers = v8::Array::New(isolate, 1);
+  headers->Set(context, 0, header).Check();
+  auto buffer = v8::ArrayBuffer::New(isolate, message.size());
+  if (!message.empty()) std::memcpy(buffer->Data(), message.data(), message.size());
+  auto wire = v8::Object::New(isolate);
+  wire->Set(context, toV8(isolate, "status"), v8::Integer::New(isolate, 503)).Check();
+  wire->Set(context, toV8(isolate, "statusText"), toV8(isolate, "")).Check();
+  wire->Set(context, toV8(isolate, "headers"), headers).Check();
+  wire->Set(context, toV8(isolate, "body"), v8::Uint8Array::New(buffer, 0, message.size()))
+      .Check();
+  return wire;
+}
+
+// ==== Incoming calls ========================================================
+
+namespace {
+
+v8::Local<v8::Array> pathArray(v8::Isolate* isolate, const rpc::Call& call) {
+  auto context = isolate->GetCurrentContext();
+  auto path = v8::Array::New(isolate, static_cast<int>(call.path.size() + 1));
+  uint32_t i = 0;
+  for (const auto& name : call.path) path->Set(context, i++, toV8(isolate, name)).Check();
+  path->Set(context, i, toV8(isolate, call.method)).Check();
+  return path;
+}
+
+}  // namespace
+
+void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
+  auto call = std::make_shared<rpc::Call>(rpc::decodeCall(message));
+  isolate_.run([&] {
+    auto* isolate = isolate_.v8();
+    auto context = isolate_.context();
+    v8::TryCatch tryCatch(isolate);
+    v8::Local<v8::Value> args;
+    if (!js::deserialize(isolate, call->args).ToLocal(&args) || !args->IsArray()) {
+      replyErrorText(reply, call->callId, "Error", "malformed RPC arguments");
+      return;
+    }
+    auto op = v8::Integer::New(isolate, static_cast<int>(call->op));
+
+    if (call->target.className.empty()) {
+      // An entrypoint of this Worker.
+      v8::Local<v8::Value> invokeArgs[] = {isolate_.mainExports(),
+                                           toV8(isolate, call->target.entrypoint),
+                                           env_.Get(isolate),
+                                           op,
+                                           pathArray(isolate, *call),
+                                           args};
+      v8::Local<v8::Value> result;
+      if (!isolate_.internal("invokeEntrypoint")
+               ->Call(context, v8::Undefined(isolate), 6, invokeArgs)
+               .ToLocal(&result)) {
+        replyError(reply, call->callId, tryCatch.Exception());
+        return;
+      }
+      replyWith(result, call->callId, reply);
+      return;
+    }
+
+    if (!actors_) {
+      replyErrorText(reply, call->callId, "Error",
+                     "Worker \"" + worker_ + "\" has no Durable Object classes");
+      return;
+    }
+    auto argsGlobal = std::make_shared<v8::Global<v8::Value>>(isolate, args);
+    actors_->dispatch(
+        call->target,
+        [this, call, reply, argsGlobal](v8::Local<v8::Object> instance) {
+          auto* isolate = isolate_.v8();
+          v8::EscapableHandleScope scope(isolate);
+          v8::TryCatch tryCatch(isolate);
+          v8::Local<v8::Value> invokeArgs[] = {
+              instance, v8::Integer::New(isolate, static_cast<int>(call->op)),
+              pathArray(isolate, *call), argsGlobal->Get(isolate)};
+          argsGlobal->Reset();
+          v8::Local<v8::Value> result;
+          if (!isolate_.internal("invokeActor")
+                   ->Call(isolate_.context(), v8::Undefined(isolate), 4, invokeArgs)
+                   .ToLocal(&result)) {
+            replyError(reply, call->callId, tryCatch.Exception());
+            return scope.Escape(v8::Undefined(isolate).As<v8::Value>());
+          }
+          replyWith(result, call->callId, reply);
+          return scope.Escape(result);
+        },
+        [this, call, reply](v8::Local<v8::Value> error) {
+          replyError(reply, call->callId, error);
+        });
+  });
+}
+
+void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply) {
+  isolate_.whenSettled(
+      result,
+      [this, reply, callId](v8::Local<v8::Value> value) {
+        auto* isolate = isolate_.v8();
+        v8::TryCatch tryCatch(isolate);
+        auto bytes = js::serialize(isolate, value);
+        if (!bytes) {
+          replyError(reply, callId, tryCatch.Exception());
+          return;
+        }
+        reply(rpc::encode(rpc::Return{callId, false, std::move(*bytes)}));
+      },
+      [this, reply, callId](v8::Local<v8::Value> error) { replyError(reply, callId, error); });
+}
+
+void RpcHost::replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error) {
+  auto* isolate = isolate_.v8();
+  auto context = isolate_.context();
+  v8::TryCatch tryCatch(isolate);
+  v8::Local<v8::Value> args[] = {error};
+  v8::Local<v8::Value> wire;
+  std::optional<std::string> bytes;
+  if (isolate_.internal("errorToWire")
+          ->Call(context, v8::Undefined(isolate), 1, args)
+          .ToLocal(&wire)) {
+    bytes = js::serialize(isolate, wire);
+  }
+  if (!bytes) {
+    replyErrorText(reply, callId, "Error", "internal error: cannot send the thrown value");
+    return;
+  }
+  reply(rpc::encode(rpc::Return{callId, true, std::move(*bytes)}));
+}
+
+void RpcHost::replyErrorText(const rpc::Reply& reply,
+                             uint64_t callId,
+                             const std::string& type,
+                             const std::string& message) {
+  auto* isolate = isolate_.v8();
+  auto context = isolate_.context();
+  auto wire = v8::Object::New(isolate);
+  wire->Set(context, toV8(isolate, "type"), toV8(isolate, type)).Check();
+  wire->Set(context, toV8(isolate, "name"), toV8(isolate, type)).Check();
+  wire->Set(context, toV8(isolate, "message"), toV8(isolate, message)).Check();
+  auto bytes = js::serialize(isolate, wire);
+  DOHOST_ASSERT(bytes.has_value());
+  reply(rpc::encode(rpc::Return{callId, true, std::move(*bytes)}));
+}
+
+}  // namespace dohost::jsrpc

@@ -1,0 +1,61 @@
+import { DurableObject } from "cloudflare:workers";
+
+export class Echo extends DurableObject {
+  echo(v) {
+    return v;
+  }
+  get value() {
+    return { nested: { deep: 7 } };
+  }
+  async fetch(request) {
+    return new Response(`echo saw ${request.method} ${request.url}`);
+  }
+}
+
+async function settle(fn) {
+  try {
+    return { ok: await fn() };
+  } catch (e) {
+    return { error: { name: e?.name, message: e?.message } };
+  }
+}
+
+const routes = {
+  "/service-rpc": (env) => env.NAMED.hello("front"),
+  "/service-fetch": async (env) => {
+    const res = await env.BACK.fetch("https://back.internal/p?q=1", { method: "POST", headers: { "x-a": "A" }, body: "data" });
+    return { status: res.status, header: res.headers.get("x-back"), body: await res.text() };
+  },
+  "/named-fetch": async (env) => {
+    const res = await env.NAMED.fetch("http://any.host/x");
+    return { status: res.status, statusText: res.statusText, body: await res.text() };
+  },
+  "/plain-one": (env) => env.BACK.one("arg"),
+  "/plain-two": (env) => env.BACK.two(1, 2),
+  "/plain-no-args": (env) => env.BACK.one(),
+  "/reserved": (env) => env.NAMED.connectX(),
+  "/not-loaded": (env) => env.GONE.anything(),
+  "/not-loaded-fetch": async (env) => {
+    const response = await env.GONE.fetch("http://x/");
+    return { status: response.status, body: await response.text() };
+  },
+  "/relative": (env) => env.BACK.fetch("/relative"),
+  "/scheme": (env) => env.BACK.fetch("ws://x/"),
+  "/pipeline-get": async (env) => await env.ECHO.getByName("a").value.nested.deep,
+  "/null-proto": (env) => env.ECHO.getByName("a").echo(Object.create(null)),
+  "/class-instance": (env) => env.ECHO.getByName("a").echo(new (class Thing {})()),
+  "/symbol": (env) => env.ECHO.getByName("a").echo(Symbol("s")),
+  "/dispose": async (env) => {
+    const v = await env.ECHO.getByName("a").echo({ a: 1 });
+    const d = Object.getOwnPropertyDescriptor(v, Symbol.dispose);
+    return { keys: Object.keys(v), type: typeof d.value, enumerable: d.enumerable, text: String(Symbol.dispose) };
+  },
+};
+
+export default {
+  async fetch(request, env) {
+    const route = routes[new URL(request.url).pathname];
+    if (!route) return new Response("no route", { status: 404 });
+    return Response.json(await settle(() => route(env)));
+  },
+};
