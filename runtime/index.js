@@ -12,11 +12,15 @@ import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
+import * as webCrypto from './web/crypto.js';
 import {
+  configureRpc,
   initRpc,
   invokeActor,
   invokeEntrypoint,
+  invokeExport,
   makeServiceStub,
+  reviveResult,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -215,6 +219,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  webCrypto.initCrypto(natives);
   defineGlobals({
     Headers,
     Request,
@@ -258,6 +263,10 @@ export function setup(natives) {
     DecompressionStream: streams.DecompressionStream,
     IdentityTransformStream: streams.IdentityTransformStream,
     FixedLengthStream: streams.FixedLengthStream,
+    crypto: webCrypto.crypto(),
+    Crypto: webCrypto.Crypto,
+    SubtleCrypto: webCrypto.SubtleCrypto,
+    CryptoKey: webCrypto.CryptoKey,
   });
   return {
     builtinModules: {
@@ -266,8 +275,11 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
+    configureRpc,
     invokeActor,
     invokeEntrypoint,
+    invokeExport,
+    reviveResult,
     errorToWire,
     errorFromWire,
     exportedClasses,

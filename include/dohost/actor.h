@@ -4,7 +4,9 @@
 // instance a call is aimed at.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -47,6 +49,16 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
+  // How long an object may stay idle (no event waiting or running, no
+  // blockConcurrencyWhile() in progress) before it is evicted; its storage
+  // stays and the next event constructs it again. Process-wide; set before
+  // any ActorHost exists. Default 10 s, as workerd.
+  static void setDefaultIdleTimeout(std::chrono::milliseconds timeout);
+
+  // Work of the isolate that may belong to an object (pending timers):
+  // while it returns true, no object is evicted.
+  void setBusyCheck(std::function<bool()> busy) { busy_ = std::move(busy); }
+
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
   rpc::Target namespaceTarget(int handle) override;
 
@@ -69,8 +81,20 @@ class ActorHost final : public jsrpc::ActorDirectory {
   void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
   storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 
+  // Instance lifecycle, in instances.cpp.
   Instance& instanceFor(const rpc::Target& target);
-  void run(Instance& instance, PendingEvent pending);
+  Instance* find(const std::string& key, uint64_t generation);
+  v8::Local<v8::Value> scopeOf(const Instance& instance);
+  bool gateOpen(const Instance& instance) const;
+  void pump(Instance& instance);
+  void schedulePump(Instance& instance);
+  void start(Instance& instance, PendingEvent pending);
+  void lockGate(Instance& instance);
+  void unlockGate(Instance& instance);
+  void reset(Instance& instance, v8::Local<v8::Value> error);
+  void maybeIdle(Instance& instance);
+  void evict(Instance& instance);
+  void installInstanceNatives();
 
   js::Isolate& isolate_;
   std::string worker_;
@@ -80,6 +104,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
+  std::function<bool()> busy_;
 };
 
 }  // namespace dohost::actor

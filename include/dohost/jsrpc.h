@@ -66,6 +66,11 @@ class RpcHost final : public rpc::Endpoint {
   // The Worker's env object, handed to entrypoints. Call after start().
   void setEnv(v8::Local<v8::Object> env);
 
+  // Tells the runtime this Worker's name and compatibility settings. Call
+  // after start(), inside Isolate::run.
+  void configure(const std::string& compatibilityDate,
+                 const std::vector<std::string>& compatibilityFlags);
+
   EventLoop& loop() override { return isolate_.loop(); }
   void deliver(rpc::Message call, rpc::Reply reply) override;
 

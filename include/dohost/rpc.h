@@ -24,10 +24,11 @@ struct Target {
   std::string objectId;
   std::optional<std::string> objectName;
   std::string entrypoint;
+  uint64_t exportId = 0;  // not 0: an export of `worker`
 };
 
 // What a call asks of its target (messages.capnp Call.Op).
-enum class Op : uint8_t { kCall = 0, kGet = 1, kFetch = 2 };
+enum class Op : uint8_t { kCall = 0, kGet = 1, kFetch = 2, kRelease = 3 };
 
 struct Call {
   uint64_t callId = 0;
@@ -36,6 +37,7 @@ struct Call {
   std::vector<std::string> path;  // the names before `method`
   Op op = Op::kCall;
   std::string caller;             // the calling Worker
+  bool hasCaps = false;           // args hold capability markers
   std::string args;               // structured-clone bytes of the argument array
 };
 
@@ -43,6 +45,7 @@ struct Return {
   uint64_t callId = 0;
   bool isError = false;
   std::string payload;  // structured-clone bytes of the value or error
+  bool hasCaps = false;  // the value holds capability markers
   // The call never got an answer from its target (its Worker is not
   // running, or its process went away mid-call): isError is true too, and
   // payload is a UTF-8 message for a person instead of clone bytes.

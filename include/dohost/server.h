@@ -3,6 +3,7 @@
 // shutdown.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,9 @@ struct Options {
   // there, and bindings to Workers of other processes resolve through it.
   // Empty: this process neither registers nor reaches other processes.
   std::filesystem::path registryDir;
+  // How long a Durable Object may stay idle before it is evicted (its
+  // storage stays; the next event constructs it again).
+  std::chrono::milliseconds idleTimeout{10000};
 };
 
 // What start() reports when the configs or the code cannot be served.

@@ -30,10 +30,14 @@ export class DurableObjectStorage {
 
 export class DurableObjectState {
   #storage;
-  #blockers = [];
+  #handle;
+  // blockConcurrencyWhile() work the constructor started; null once the
+  // instance is constructed.
+  #constructorBlockers = [];
 
   constructor(id, storageHandle) {
     this.id = id;
+    this.#handle = storageHandle;
     this.#storage = new DurableObjectStorage(storageHandle);
   }
 
@@ -43,15 +47,36 @@ export class DurableObjectState {
 
   waitUntil(promise) {}
 
-  // TODO(conform): other events are not yet held back while fn runs; the
-  // constructor's own callers do wait for it. #3
-  blockConcurrencyWhile(fn) {
-    const result = Promise.resolve().then(fn);
-    this.#blockers.push(result.catch(() => {}));
+  // Closes the object's input gate until callback() settles: no other event
+  // starts meanwhile (the host queues them). The callback starts in a
+  // microtask, as on workerd. If it fails, the object is reset: waiting
+  // events fail with its error and the next event constructs it again.
+  blockConcurrencyWhile(callback) {
+    if (typeof callback !== 'function') {
+      return Promise.reject(new TypeError(
+        "Failed to execute 'blockConcurrencyWhile' on 'DurableObjectState': " +
+          "parameter 1 is not of type 'function'."));
+    }
+    const handle = this.#handle;
+    natives.actorGateLock(handle);
+    const result = Promise.resolve().then(() => callback());
+    // Handled here, so that a failure the caller ignores is not reported
+    // as an unhandled rejection: it resets the object instead.
+    result.then(
+      () => natives.actorGateUnlock(handle),
+      (error) => {
+        natives.actorReset(handle, error);
+        natives.actorGateUnlock(handle);
+      });
+    if (this.#constructorBlockers) this.#constructorBlockers.push(result);
     return result;
   }
 
+  // Settles once the constructor's blockConcurrencyWhile() work has; rejects
+  // with the first failure.
   settled() {
-    return Promise.all(this.#blockers);
+    const blockers = this.#constructorBlockers;
+    this.#constructorBlockers = null;
+    return Promise.all(blockers);
   }
 }

@@ -15,6 +15,18 @@ import { DOMException } from '../web/dom_exception.js';
 
 let natives;
 
+// This Worker's name, and whether stubs in params stay with the caller
+// (compatibility flag rpc_params_dup_stubs, on from 2026-01-20).
+let selfWorker = '';
+let paramsDupStubs = false;
+
+export function configureRpc(worker, compatibilityDate, flags) {
+  selfWorker = worker;
+  paramsDupStubs = flags.includes('rpc_params_dup_stubs') ||
+    (compatibilityDate >= '2026-01-20' &&
+      !flags.includes('rpc_params_transfer_stubs'));
+}
+
 export function initRpc(hostNatives) {
   natives = hostNatives;
   // V8 10.2 predates explicit resource management; workerd has these
@@ -31,10 +43,17 @@ const kOpCall = 0;
 const kOpGet = 1;
 const kOpFetch = 2;
 
-// What the stub addresses: kind 0 a Durable Object (namespace handle, hex,
-// name), kind 1 a service binding (its handle).
+// What a stub addresses, as rpcCall takes it: [0, namespace handle, hex,
+// name] a Durable Object of a bound namespace, [1, handle] a service
+// binding, [2, worker, exportId] an export of another isolate, [3, worker,
+// className, hex, name] a Durable Object, [4, worker, entrypoint] a
+// service (the last three arrive as values).
 const kKindActor = 0;
 const kKindService = 1;
+const kKindExport = 2;
+const kKindActorAddress = 3;
+const kKindServiceAddress = 4;
+const kOpRelease = 3;
 
 // ===========================================================================
 // Values
@@ -49,57 +68,189 @@ function unsupportedType(name) {
       'support serialization.');
 }
 
-// Checks what V8's serializer would take but workerd refuses: objects
-// with a null prototype or of a class of their own. V8 itself refuses
-// symbols, functions, promises and the like, with workerd's words.
-// TODO(conform): functions and RpcTarget instances travel by reference on
-// workerd; here they are refused.
-function checkClonable(value, seen) {
-  if (value === null || typeof value !== 'object') return;
-  if (seen.has(value)) return;
+// Values travel as V8 structured clone, which refuses functions and
+// knows nothing of stubs. Before a value leaves, it is checked for what
+// workerd refuses (objects with a null prototype or of a class of their
+// own) and for capabilities: functions and RpcTarget instances, which are
+// exported and travel by reference, and stubs. When it holds any, a copy
+// travels in which each is a marker object {"\u0000dohost.cap": [...]},
+// and the message says so (hasCaps), so the receiver revives them as stubs.
+// Marker shapes: ['x', worker, exportId, isFunction] an export of worker;
+// ['a', worker, className, hex, name] a Durable Object; ['s', worker,
+// entrypoint] a service.
+const kCapKey = '\u0000dohost.cap';
+
+function isCapability(value) {
+  return typeof value === 'function' || value instanceof RpcTarget ||
+    isStub(value);
+}
+
+function isLeaf(value) {
+  return value instanceof Date || value instanceof RegExp ||
+    value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    value instanceof Error || value instanceof Boolean ||
+    value instanceof Number || value instanceof String ||
+    value instanceof BigInt || value instanceof Promise ||
+    value instanceof WeakMap || value instanceof WeakSet ||
+    (typeof SharedArrayBuffer === 'function' &&
+      value instanceof SharedArrayBuffer);
+}
+
+// Throws workerd's DataCloneError for what it refuses; returns whether
+// the value holds capabilities.
+function scan(value, seen) {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (seen.has(value)) return false;
   seen.add(value);
+  if (isCapability(value)) return true;
+  let caps = false;
   if (Array.isArray(value)) {
-    for (const key of Object.keys(value)) checkClonable(value[key], seen);
-    return;
+    for (const key of Object.keys(value)) caps = scan(value[key], seen) || caps;
+    return caps;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) {
-    for (const key of Object.keys(value)) checkClonable(value[key], seen);
-    return;
+    for (const key of Object.keys(value)) caps = scan(value[key], seen) || caps;
+    return caps;
   }
   if (proto === null) throw unsupportedType('Object');
   if (value instanceof Map) {
-    for (const [k, v] of value) {
-      checkClonable(k, seen);
-      checkClonable(v, seen);
-    }
-    return;
+    for (const [k, v] of value) caps = scan(k, seen) || scan(v, seen) || caps;
+    return caps;
   }
   if (value instanceof Set) {
-    for (const v of value) checkClonable(v, seen);
-    return;
+    for (const v of value) caps = scan(v, seen) || caps;
+    return caps;
   }
-  if (value instanceof Date || value instanceof RegExp ||
-      value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
-      value instanceof Error || value instanceof Boolean ||
-      value instanceof Number || value instanceof String ||
-      value instanceof BigInt || value instanceof Promise ||
-      value instanceof WeakMap || value instanceof WeakSet ||
-      (typeof SharedArrayBuffer === 'function' &&
-        value instanceof SharedArrayBuffer)) {
-    return;
-  }
+  if (isLeaf(value)) return false;
   const ctor = proto.constructor;
   throw unsupportedType(typeof ctor === 'function' && ctor.name
     ? ctor.name : 'Object');
 }
 
-// A value about to leave the isolate as an argument or a result.
-export function prepareValue(value) {
-  if (value !== null && typeof value === 'object') {
-    checkClonable(value, new Set());
+// Exports: what this isolate lends out by reference, by id.
+let nextExportId = 1;
+const exported = new Map();
+
+function exportCapability(value) {
+  const id = nextExportId++;
+  exported.set(id, value);
+  return id;
+}
+
+function capMarker(value, passed) {
+  const address = isStub(value) ? value[kStubAddress] : null;
+  if (address !== null && address.record === undefined) {
+    return { [kCapKey]: addressDescriptor(address) };
   }
-  return value;
+  if (address !== null) passed.push(value);
+  // Functions, RpcTargets and stubs of other isolates' exports are lent
+  // from here; calls to a forwarded stub go through this isolate.
+  const id = exportCapability(value);
+  return { [kCapKey]: ['x', selfWorker, id, typeof value === 'function'] };
+}
+
+function copyWithMarkers(value, seen, passed) {
+  if (isCapability(value)) {
+    if (!seen.has(value)) seen.set(value, capMarker(value, passed));
+    return seen.get(value);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    seen.set(value, out);
+    for (const key of Object.keys(value)) {
+      out[key] = copyWithMarkers(value[key], seen, passed);
+    }
+    return out;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    seen.set(value, out);
+    for (const [k, v] of value) {
+      out.set(copyWithMarkers(k, seen, passed), copyWithMarkers(v, seen, passed));
+    }
+    return out;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    seen.set(value, out);
+    for (const v of value) out.add(copyWithMarkers(v, seen, passed));
+    return out;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out = {};
+  seen.set(value, out);
+  for (const key of Object.keys(value)) {
+    out[key] = copyWithMarkers(value[key], seen, passed);
+  }
+  return out;
+}
+
+// A value about to leave the isolate: [value to send, hasCaps, stubs of
+// other exports it passes along].
+export function prepareValue(value) {
+  if (isCapability(value) ||
+      (value !== null && typeof value === 'object' && scan(value, new Set()))) {
+    const passed = [];
+    return [copyWithMarkers(value, new Map(), passed), true, passed];
+  }
+  return [value, false, null];
+}
+
+// Replaces the markers of an arrived value by stubs, in place; returns
+// the value and the stubs made.
+function revive(value, made) {
+  const seen = new Set();
+  const visit = (v) => {
+    if (v === null || typeof v !== 'object') return v;
+    const marker = Object.prototype.hasOwnProperty.call(v, kCapKey)
+      ? v[kCapKey] : undefined;
+    if (marker !== undefined) {
+      if (!v.stub) {
+        Object.defineProperty(v, 'stub', { value: stubFromDescriptor(marker) });
+        made.push(v.stub);
+      }
+      return v.stub;
+    }
+    if (seen.has(v)) return v;
+    seen.add(v);
+    if (v instanceof Map) {
+      const entries = [...v].map(([k, x]) => [visit(k), visit(x)]);
+      v.clear();
+      for (const [k, x] of entries) v.set(k, x);
+    } else if (v instanceof Set) {
+      const values = [...v].map(visit);
+      v.clear();
+      for (const x of values) v.add(x);
+    } else if (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) {
+      for (const key of Object.keys(v)) v[key] = visit(v[key]);
+    }
+    return v;
+  };
+  return visit(value);
+}
+
+// A result that arrived with stubs in it: they are disposed with it.
+export function reviveResult(value) {
+  const made = [];
+  const revived = revive(value, made);
+  if ((typeof revived === 'object' && revived !== null) ||
+      typeof revived === 'function') {
+    if (!isStub(revived)) {
+      Object.defineProperty(revived, Symbol.dispose, {
+        value: function () {
+          for (const stub of made) stub[Symbol.dispose]?.();
+        },
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
+  return revived;
 }
 
 // ===========================================================================
@@ -132,9 +283,16 @@ function withDispose(value) {
 }
 
 function send(address, path, op, args) {
-  prepareValue(args);
-  const promise = natives.rpcCall(
-    address.kind, address.handle, address.hex, address.name, path, op, args);
+  if (address.disposed) {
+    return Promise.reject(new Error('RPC stub used after being disposed.'));
+  }
+  const [value, hasCaps, passed] = prepareValue(args);
+  const promise = natives.rpcCall(address.target, path, op, value, hasCaps);
+  // Without rpc_params_dup_stubs, stubs passed as params move to the
+  // callee: the caller's own are disposed.
+  if (passed !== null && !paramsDupStubs) {
+    for (const stub of passed) stub[Symbol.dispose]();
+  }
   return promise.then(withDispose);
 }
 
@@ -270,8 +428,7 @@ async function fetchThrough(address, input, init, argumentCount) {
     body,
   };
   const response = await natives.rpcCall(
-    address.kind, address.handle, address.hex, address.name, ['fetch'],
-    kOpFetch, [wire]);
+    address.target, ['fetch'], kOpFetch, [wire], false);
   return responseFromWire(response);
 }
 
@@ -345,16 +502,87 @@ export function makeDurableObjectStub(nsHandle, id, hex) {
   target.name = id.name;
   target.id = id;
   return makeAddressStub(target, {
-    kind: kKindActor, handle: nsHandle, hex, name: id.name,
+    target: [kKindActor, nsHandle, hex, id.name],
   });
 }
 
 // A service binding (`env.SVC`): fetch() and RPC methods.
 export function makeServiceStub(handle) {
   const target = Object.create(kFetcherProto);
-  return makeAddressStub(target, {
-    kind: kKindService, handle, hex: '', name: undefined,
+  return makeAddressStub(target, { target: [kKindService, handle] });
+}
+
+// The descriptor a Durable Object or service stub travels as.
+function addressDescriptor(address) {
+  const [kind, ...rest] = address.target;
+  switch (kind) {
+    case kKindActor:
+      return ['a', ...natives.rpcNamespaceTarget(rest[0]), rest[1], rest[2]];
+    case kKindService:
+      return ['s', ...natives.rpcServiceTarget(rest[0])];
+    case kKindActorAddress:
+      return ['a', ...rest];
+    default:
+      return ['s', ...rest];
+  }
+}
+
+// A stub of another isolate's export: a function or an RpcTarget, called
+// where it lives. Each stub object is disposed on its own; the export is
+// released once every stub (dup()s included) of this import is.
+function makeExportStub(record) {
+  record.refs += 1;
+  const address = { target: [kKindExport, record.worker, record.id], record,
+    disposed: false };
+  const origin = addressOrigin(address);
+  const target = function () {};
+  Object.defineProperty(target, kStubAddress, { value: address });
+  const dispose = () => {
+    if (address.disposed) return;
+    address.disposed = true;
+    record.refs -= 1;
+    if (record.refs === 0) {
+      natives.rpcCall(address.target, [], kOpRelease, [], false)
+        .catch(() => {});
+    }
+  };
+  const dup = () => {
+    if (address.disposed) {
+      throw new Error('RPC stub used after being disposed.');
+    }
+    return makeExportStub(record);
+  };
+  return new Proxy(target, {
+    apply(_target, _this, args) {
+      return origin.call([], args);
+    },
+    get(obj, prop) {
+      if (prop === kStubAddress) return address;
+      if (prop === Symbol.dispose) return dispose;
+      if (prop === Symbol.toStringTag) return 'JsRpcStub';
+      if (prop === 'dup') return dup;
+      if (typeof prop === 'symbol') return undefined;
+      if (prop === 'then' || prop === 'toJSON' || isIndexKey(prop)) {
+        return undefined;
+      }
+      return makeProperty(origin, [prop]);
+    },
+    ownKeys() {
+      return ['prototype'];
+    },
   });
+}
+
+function stubFromDescriptor(descriptor) {
+  const [kind, ...rest] = descriptor;
+  if (kind === 'x') {
+    return makeExportStub({ worker: rest[0], id: rest[1], refs: 0 });
+  }
+  const target = Object.create(kFetcherProto);
+  if (kind === 'a') {
+    return makeAddressStub(target, { target: [kKindActorAddress, ...rest] });
+  }
+  return makeAddressStub(target, { target: [kKindServiceAddress, ...rest] });
 }
 
 // ===========================================================================
@@ -389,6 +617,13 @@ function lookup(object, name, allowInstance, reserved) {
 // does: class members (prototype methods and getters) of class instances,
 // own properties of plain objects and functions.
 function invokeOn(target, allowInstance, reserved, op, path, args, envCtx) {
+  if (path.length === 0) {
+    if (op === kOpGet) return settledValue(target);
+    if (typeof target !== 'function') {
+      throw new TypeError('"(this)" is not a function.');
+    }
+    return settledValue(Reflect.apply(target, undefined, args));
+  }
   let object = target;
   for (let i = 0; i < path.length - 1; i++) {
     const name = path[i];
@@ -421,10 +656,73 @@ function invokeOn(target, allowInstance, reserved, op, path, args, envCtx) {
   return settledValue(Reflect.apply(value, object, args));
 }
 
-// The result as it will be sent: checked once it has settled.
+// The result as it will be sent, [value, hasCaps], once it has settled.
 function settledValue(result) {
-  if (result instanceof Promise) return result.then(prepareValue);
-  return prepareValue(result);
+  const prepare = (value) => {
+    const [out, hasCaps] = prepareValue(value);
+    return [out, hasCaps];
+  };
+  if (result instanceof Promise) return result.then(prepare);
+  return prepare(result);
+}
+
+// Runs a call with its arguments revived; the stubs they brought are
+// disposed once the call is done, unless the callee dup()ed them.
+function withParams(args, hasCaps, run) {
+  if (!hasCaps) return run(args);
+  const made = [];
+  const revived = revive(args, made);
+  const disposeAll = () => {
+    for (const stub of made) stub[Symbol.dispose]?.();
+  };
+  let result;
+  try {
+    result = run(revived);
+  } catch (e) {
+    disposeAll();
+    throw e;
+  }
+  return Promise.resolve(result).finally(disposeAll);
+}
+
+// An incoming call for something this isolate exported.
+export function invokeExport(id, op, path, args, hasCaps) {
+  if (op === kOpRelease) {
+    const value = exported.get(id);
+    exported.delete(id);
+    if (value instanceof RpcTarget &&
+        typeof value[Symbol.dispose] === 'function') {
+      value[Symbol.dispose]();
+    } else if (isStub(value)) {
+      value[Symbol.dispose]();
+    }
+    return [undefined, false];
+  }
+  if (!exported.has(id)) {
+    throw new Error('RPC stub used after being disposed.');
+  }
+  const value = exported.get(id);
+  return withParams(args, hasCaps, (params) => {
+    if (isStub(value)) {
+      let holder = value;
+      let current = value;
+      for (const name of path) {
+        holder = current;
+        current = current[name];
+      }
+      if (op === kOpGet) return settledValue(current);
+      return settledValue(path.length === 0 ? current(...params)
+        : Reflect.apply(current, holder, params));
+    }
+    if (path.length === 0) {
+      if (typeof value !== 'function') {
+        throw new TypeError('"(this)" is not a function.');
+      }
+      return settledValue(Reflect.apply(value, undefined, params));
+    }
+    return invokeOn(value, typeof value === 'function', kTransientReserved, op,
+      path, params);
+  });
 }
 
 // A plain-object handler's function is called as fn(arg, env, ctx).
@@ -483,11 +781,11 @@ async function responseToRpcWire(response) {
 const kNoFetch = 'Handler does not export a fetch() function.';
 
 // An incoming call for a Durable Object instance.
-export function invokeActor(instance, op, path, args) {
+export function invokeActor(instance, op, path, args, hasCaps) {
   if (op === kOpFetch) {
     if (typeof instance.fetch !== 'function') throw new Error(kNoFetch);
     return Promise.resolve(instance.fetch(requestFromRpcWire(args[0])))
-      .then(responseToRpcWire);
+      .then(responseToRpcWire).then((wire) => [wire, false]);
   }
   if (!(instance instanceof DurableObject)) {
     throw new TypeError(
@@ -497,18 +795,21 @@ export function invokeActor(instance, op, path, args) {
         '`DurableObject`, which can be imported from the module ' +
         '"cloudflare:workers".');
   }
-  return invokeOn(instance, false, kEntrypointReserved, op, path, args);
+  return withParams(args, hasCaps, (params) =>
+    invokeOn(instance, false, kEntrypointReserved, op, path, params));
 }
 
 // An incoming call for an entrypoint of this Worker: `name` is an export
 // name ("" for the default export). It runs in a RequestScope of its own,
 // closed once the result is ready and ctx.waitUntil() work has settled.
-export async function invokeEntrypoint(exports, name, env, op, path, args) {
+export async function invokeEntrypoint(exports, name, env, op, path, args,
+  hasCaps) {
   const scope = new RequestScope();
   try {
     return await runInScope(scope, () => {
       const ctx = ExecutionContext.create(scope);
-      return callEntrypoint(exports, name, env, ctx, op, path, args);
+      return withParams(args, hasCaps, (params) =>
+        callEntrypoint(exports, name, env, ctx, op, path, params));
     });
   } finally {
     scope.responded();
@@ -532,7 +833,8 @@ function callEntrypoint(exports, name, env, ctx, op, path, args) {
     }
     const result = isClass ? target.fetch(request)
       : target.fetch(request, env, ctx);
-    return Promise.resolve(result).then(responseToRpcWire);
+    return Promise.resolve(result).then(responseToRpcWire)
+      .then((wire) => [wire, false]);
   }
   if (isClass) {
     return invokeOn(target, false, kEntrypointReserved, op, path, args);

@@ -10,6 +10,7 @@
 #include "dohost/assert.h"
 #include "dohost/log.h"
 
+#include "native_util.h"
 #include "timers.h"
 #include "zlib_stream.h"
 
@@ -31,36 +32,12 @@ namespace {
 // carries no data pointer. Isolates live on one thread each.
 thread_local std::map<v8::Isolate*, WebNatives*> tWebNatives;
 
-// Runs `body` and turns a C++ exception into a JavaScript one.
-template <typename Body>
-void guarded(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name, Body&& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    log::error("api", std::string(name) + ": " + e.what());
-    js::throwError(info.GetIsolate(), "Error", std::string("internal error in ") + name);
-  }
-}
-
 // A ZlibStream owned by the JavaScript object that stands for it, freed
 // when that object is garbage collected.
 struct ZlibHandle {
   std::unique_ptr<ZlibStream> stream;
   v8::Global<v8::Object> object;
 };
-
-v8::Local<v8::Uint8Array> toUint8Array(v8::Isolate* isolate, std::string_view bytes) {
-  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(buffer->Data(), bytes.data(), bytes.size());
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
-}
-
-std::string_view viewOf(v8::Local<v8::Value> value) {
-  if (!value->IsArrayBufferView()) return {};
-  auto view = value.As<v8::ArrayBufferView>();
-  auto* data = static_cast<const char*>(view->Buffer()->Data());
-  return {data + view->ByteOffset(), view->ByteLength()};
-}
 
 void installCompression(js::Isolate& isolate) {
   isolate.addNative("zlibCreate", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -179,6 +156,7 @@ void WebNatives::install() {
   });
 
   installCompression(isolate_);
+  installCryptoNatives(isolate_);
 
   // ---- reportError(prefix, value): one "Uncaught ..." line in the
   // Worker's log, with the stack when the value has one.

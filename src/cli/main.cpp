@@ -90,6 +90,12 @@ int main(int argc, char** argv) {
                            "Dev registry folder, where dohost processes find each other's Workers "
                            "(default: $DOHOST_REGISTRY_PATH, else $XDG_RUNTIME_DIR/dohost/registry "
                            "or ~/.dohost/registry)");
+  double idleSeconds = 10;
+  serveCommand
+      ->add_option("--do-idle-timeout", idleSeconds,
+                   "Seconds a Durable Object may stay idle before it is evicted; its storage "
+                   "stays and the next request constructs it again (default: 10, as workerd)")
+      ->check(CLI::PositiveNumber);
   serveCommand->add_flag("--verbose,-v", verbose, "Print info and debug logs");
 
   try {
@@ -123,5 +129,7 @@ int main(int argc, char** argv) {
     options.registryDir =
         dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));
   }
+  options.idleTimeout =
+      std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
   return serve(std::move(options));
 }

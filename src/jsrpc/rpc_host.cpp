@@ -33,6 +33,38 @@ void RpcHost::installNatives() {
   isolate_.addNative("rpcCall", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     rpcCall(info);
   });
+  // [worker, className] of a namespace handle, for a stub sent as a value.
+  isolate_.addNative("rpcNamespaceTarget",
+                     [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                       auto* isolate = info.GetIsolate();
+                       auto target = actors_->namespaceTarget(
+                           info[0]->Int32Value(isolate_.context()).FromMaybe(-1));
+                       v8::Local<v8::Value> items[] = {toV8(isolate, target.worker),
+                                                       toV8(isolate, target.className)};
+                       info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+                     });
+  // [worker, entrypoint] of a service binding handle.
+  isolate_.addNative("rpcServiceTarget", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* isolate = info.GetIsolate();
+    int handle = info[0]->Int32Value(isolate_.context()).FromMaybe(-1);
+    DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(services_.size()),
+                   "bad service handle");
+    v8::Local<v8::Value> items[] = {toV8(isolate, services_[handle].worker),
+                                    toV8(isolate, services_[handle].entrypoint)};
+    info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+  });
+}
+
+void RpcHost::configure(const std::string& compatibilityDate,
+                        const std::vector<std::string>& compatibilityFlags) {
+  auto* isolate = isolate_.v8();
+  auto context = isolate_.context();
+  auto flags = v8::Array::New(isolate, static_cast<int>(compatibilityFlags.size()));
+  for (uint32_t i = 0; i < compatibilityFlags.size(); ++i) {
+    flags->Set(context, i, toV8(isolate, compatibilityFlags[i])).Check();
+  }
+  v8::Local<v8::Value> args[] = {toV8(isolate, worker_), toV8(isolate, compatibilityDate), flags};
+  isolate_.internal("configureRpc")->Call(context, v8::Undefined(isolate), 3, args).ToLocalChecked();
 }
 
 // ==== Outgoing calls ========================================================
@@ -42,10 +74,14 @@ namespace {
 // Stub kinds, as runtime/cloudflare/rpc.js numbers them.
 constexpr int kKindActor = 0;
 constexpr int kKindService = 1;
+constexpr int kKindExport = 2;
+constexpr int kKindActorAddress = 3;
+constexpr int kKindServiceAddress = 4;
 
 }  // namespace
 
-// rpcCall(kind, handle, hex, name, path, op, args) -> Promise
+// rpcCall(target, path, op, args, hasCaps) -> Promise, where target is one of
+// the arrays runtime/cloudflare/rpc.js describes.
 void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate_.context();
@@ -53,22 +89,38 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   rpc::Call call;
   call.callId = nextCallId_++;
   call.caller = worker_;
-  int kind = info[0]->Int32Value(context).FromMaybe(-1);
-  int handle = info[1]->Int32Value(context).FromMaybe(-1);
-  if (kind == kKindActor) {
-    DOHOST_REQUIRE(actors_ != nullptr, "no actor directory");
-    call.target = actors_->namespaceTarget(handle);
-    call.target.objectId = toStdString(isolate, info[2]);
-    if (info[3]->IsString()) call.target.objectName = toStdString(isolate, info[3]);
-  } else {
-    DOHOST_REQUIRE(kind == kKindService && handle >= 0 &&
-                       handle < static_cast<int>(services_.size()),
+  auto address = info[0].As<v8::Array>();
+  auto item = [&](uint32_t i) { return address->Get(context, i).ToLocalChecked(); };
+  int kind = item(0)->Int32Value(context).FromMaybe(-1);
+  if (kind == kKindActor || kind == kKindActorAddress) {
+    uint32_t next = 1;
+    if (kind == kKindActor) {
+      DOHOST_REQUIRE(actors_ != nullptr, "no actor directory");
+      call.target = actors_->namespaceTarget(item(next++)->Int32Value(context).FromMaybe(-1));
+    } else {
+      call.target.worker = toStdString(isolate, item(next++));
+      call.target.className = toStdString(isolate, item(next++));
+    }
+    call.target.objectId = toStdString(isolate, item(next++));
+    auto name = item(next);
+    if (name->IsString()) call.target.objectName = toStdString(isolate, name);
+  } else if (kind == kKindService) {
+    int handle = item(1)->Int32Value(context).FromMaybe(-1);
+    DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(services_.size()),
                    "bad service handle");
     const auto& service = services_[handle];
     call.target.worker = service.worker;
     call.target.entrypoint = service.entrypoint;
+  } else if (kind == kKindServiceAddress) {
+    call.target.worker = toStdString(isolate, item(1));
+    call.target.entrypoint = toStdString(isolate, item(2));
+  } else {
+    DOHOST_REQUIRE(kind == kKindExport, "bad stub target");
+    call.target.worker = toStdString(isolate, item(1));
+    call.target.exportId =
+        static_cast<uint64_t>(item(2)->IntegerValue(context).FromMaybe(0));
   }
-  auto path = info[4].As<v8::Array>();
+  auto path = info[1].As<v8::Array>();
   uint32_t length = path->Length();
   for (uint32_t i = 0; i < length; ++i) {
     auto name = toStdString(isolate, path->Get(context, i).ToLocalChecked());
@@ -78,15 +130,18 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
       call.method = std::move(name);
     }
   }
-  call.op = static_cast<rpc::Op>(info[5]->Int32Value(context).FromMaybe(0));
+  call.op = static_cast<rpc::Op>(info[2]->Int32Value(context).FromMaybe(0));
+  call.hasCaps = info[4]->IsTrue();
 
   // Arguments that cannot be cloned throw here, synchronously, as in workerd.
-  auto args = js::serialize(isolate, info[6]);
+  auto args = js::serialize(isolate, info[3]);
   if (!args) return;
   call.args = std::move(*args);
 
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
+  // The router finds the Worker in this process or, through the dev
+  // registry, in another one; a Worker that runs nowhere gets a failure.
   pending_[call.callId].Reset(isolate, resolver);
   // A Worker that no process runs answers fetch() with a 503 rather than an error.
   if (call.op == rpc::Op::kFetch) fetches_[call.callId] = call.target.worker;
@@ -128,6 +183,15 @@ void RpcHost::onReturn(rpc::Message message) {
       return;
     }
     if (!ret.isError) {
+      if (ret.hasCaps) {
+        v8::Local<v8::Value> reviveArgs[] = {value};
+        if (!isolate_.internal("reviveResult")
+                 ->Call(context, v8::Undefined(isolate), 1, reviveArgs)
+                 .ToLocal(&value)) {
+          resolver->Reject(context, tryCatch.Exception()).Check();
+          return;
+        }
+      }
       resolver->Resolve(context, value).Check();
       return;
     }
@@ -167,10 +231,11 @@ namespace {
 
 v8::Local<v8::Array> pathArray(v8::Isolate* isolate, const rpc::Call& call) {
   auto context = isolate->GetCurrentContext();
-  auto path = v8::Array::New(isolate, static_cast<int>(call.path.size() + 1));
+  bool whole = call.path.empty() && call.method.empty();  // the target itself
+  auto path = v8::Array::New(isolate, static_cast<int>(call.path.size() + (whole ? 0 : 1)));
   uint32_t i = 0;
   for (const auto& name : call.path) path->Set(context, i++, toV8(isolate, name)).Check();
-  path->Set(context, i, toV8(isolate, call.method)).Check();
+  if (!whole) path->Set(context, i, toV8(isolate, call.method)).Check();
   return path;
 }
 
@@ -188,6 +253,22 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
       return;
     }
     auto op = v8::Integer::New(isolate, static_cast<int>(call->op));
+    auto hasCaps = v8::Boolean::New(isolate, call->hasCaps);
+
+    if (call->target.exportId != 0) {
+      v8::Local<v8::Value> invokeArgs[] = {
+          v8::Number::New(isolate, static_cast<double>(call->target.exportId)), op,
+          pathArray(isolate, *call), args, hasCaps};
+      v8::Local<v8::Value> result;
+      if (!isolate_.internal("invokeExport")
+               ->Call(context, v8::Undefined(isolate), 5, invokeArgs)
+               .ToLocal(&result)) {
+        replyError(reply, call->callId, tryCatch.Exception());
+        return;
+      }
+      replyWith(result, call->callId, reply);
+      return;
+    }
 
     if (call->target.className.empty()) {
       // An entrypoint of this Worker.
@@ -196,10 +277,11 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
                                            env_.Get(isolate),
                                            op,
                                            pathArray(isolate, *call),
-                                           args};
+                                           args,
+                                           hasCaps};
       v8::Local<v8::Value> result;
       if (!isolate_.internal("invokeEntrypoint")
-               ->Call(context, v8::Undefined(isolate), 6, invokeArgs)
+               ->Call(context, v8::Undefined(isolate), 7, invokeArgs)
                .ToLocal(&result)) {
         replyError(reply, call->callId, tryCatch.Exception());
         return;
@@ -222,11 +304,12 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
           v8::TryCatch tryCatch(isolate);
           v8::Local<v8::Value> invokeArgs[] = {
               instance, v8::Integer::New(isolate, static_cast<int>(call->op)),
-              pathArray(isolate, *call), argsGlobal->Get(isolate)};
+              pathArray(isolate, *call), argsGlobal->Get(isolate),
+              v8::Boolean::New(isolate, call->hasCaps)};
           argsGlobal->Reset();
           v8::Local<v8::Value> result;
           if (!isolate_.internal("invokeActor")
-                   ->Call(isolate_.context(), v8::Undefined(isolate), 4, invokeArgs)
+                   ->Call(isolate_.context(), v8::Undefined(isolate), 5, invokeArgs)
                    .ToLocal(&result)) {
             replyError(reply, call->callId, tryCatch.Exception());
             return scope.Escape(v8::Undefined(isolate).As<v8::Value>());
@@ -243,15 +326,22 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
 void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply) {
   isolate_.whenSettled(
       result,
-      [this, reply, callId](v8::Local<v8::Value> value) {
+      [this, reply, callId](v8::Local<v8::Value> settled) {
+        // The runtime answers [value, hasCaps].
         auto* isolate = isolate_.v8();
+        auto context = isolate_.context();
         v8::TryCatch tryCatch(isolate);
+        auto pair = settled.As<v8::Array>();
+        auto value = pair->Get(context, 0).ToLocalChecked();
+        bool hasCaps = pair->Get(context, 1).ToLocalChecked()->IsTrue();
         auto bytes = js::serialize(isolate, value);
         if (!bytes) {
           replyError(reply, callId, tryCatch.Exception());
           return;
         }
-        reply(rpc::encode(rpc::Return{callId, false, std::move(*bytes)}));
+        rpc::Return ret{callId, false, std::move(*bytes)};
+        ret.hasCaps = hasCaps;
+        reply(rpc::encode(ret));
       },
       [this, reply, callId](v8::Local<v8::Value> error) { replyError(reply, callId, error); });
 }

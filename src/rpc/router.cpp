@@ -46,6 +46,8 @@ Message encode(const Call& call) {
   target.setHasName(call.target.objectName.has_value());
   if (call.target.objectName) target.setObjectName(*call.target.objectName);
   target.setEntrypoint(call.target.entrypoint);
+  target.setExportId(call.target.exportId);
+  root.setHasCaps(call.hasCaps);
   root.setMethod(call.method);
   root.setArgs(bytesOf(call.args));
   auto path = root.initPath(static_cast<unsigned>(call.path.size()));
@@ -59,6 +61,7 @@ Message encode(const Return& ret) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<schema::Return>();
   root.setCallId(ret.callId);
+  root.setHasCaps(ret.hasCaps);
   if (ret.isFailure) {
     root.setFailure(ret.payload);
   } else if (ret.isError) {
@@ -80,6 +83,8 @@ Call decodeCall(const Message& message) {
   call.target.objectId = target.getObjectId();
   if (target.getHasName()) call.target.objectName = std::string(target.getObjectName());
   call.target.entrypoint = target.getEntrypoint();
+  call.target.exportId = target.getExportId();
+  call.hasCaps = root.getHasCaps();
   call.method = root.getMethod();
   call.args = toString(root.getArgs());
   for (auto name : root.getPath()) call.path.emplace_back(name);
@@ -93,6 +98,7 @@ Return decodeReturn(const Message& message) {
   auto root = reader.getRoot<schema::Return>();
   Return ret;
   ret.callId = root.getCallId();
+  ret.hasCaps = root.getHasCaps();
   if (root.isFailure()) {
     ret.isError = true;
     ret.isFailure = true;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "dohost/actor.h"
 #include "dohost/assert.h"
 #include "dohost/config.h"
 #include "dohost/http.h"
@@ -69,6 +70,8 @@ void Server::start() {
     options.persistDir = fs::absolute(options.configs.front()).parent_path() / ".dohost" / "state";
   }
   options.persistDir = fs::absolute(options.persistDir);
+
+  actor::ActorHost::setDefaultIdleTimeout(options.idleTimeout);
 
   unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   threads = std::max(1u, threads);

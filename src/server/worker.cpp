@@ -91,6 +91,7 @@ std::vector<std::string> Worker::startOnLoop() {
   rpc_->setActors(actors_.get());
   web_ = std::make_unique<api::WebNatives>(*isolate_);
   web_->install();
+  actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -178,6 +179,7 @@ std::vector<std::string> Worker::startOnLoop() {
     env_.Reset(isolate, env);
     actors_->setEnv(env);
     rpc_->setEnv(env);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags);
   });
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
