@@ -13,6 +13,10 @@ import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
 import * as webCrypto from './web/crypto.js';
+import * as events from './web/events.js';
+import { Blob, File, FormData } from './web/blob.js';
+import { Body } from './web/body.js';
+import { URLPattern } from './web/url_pattern.js';
 import {
   configureRpc,
   initRpc,
@@ -56,6 +60,11 @@ import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
+    // The bundler may rename a class whose name another module also uses.
+    if (typeof value === 'function' && /^[A-Z]/.test(name) &&
+        value.name !== name) {
+      Object.defineProperty(value, 'name', { value: name });
+    }
     Object.defineProperty(globalThis, name, {
       value,
       writable: true,
@@ -267,6 +276,20 @@ export function setup(natives) {
     Crypto: webCrypto.Crypto,
     SubtleCrypto: webCrypto.SubtleCrypto,
     CryptoKey: webCrypto.CryptoKey,
+    Event: events.Event,
+    EventTarget: events.EventTarget,
+    CustomEvent: events.CustomEvent,
+    AbortController: events.AbortController,
+    AbortSignal: events.AbortSignal,
+    ErrorEvent: events.ErrorEvent,
+    MessageEvent: events.MessageEvent,
+    CloseEvent: events.CloseEvent,
+    PromiseRejectionEvent: events.PromiseRejectionEvent,
+    Blob,
+    File,
+    FormData,
+    Body,
+    URLPattern,
   });
   return {
     builtinModules: {

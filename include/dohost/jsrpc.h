@@ -43,6 +43,15 @@ class ActorDirectory {
   virtual rpc::Target namespaceTarget(int handle) = 0;
 };
 
+// Cloudflare's per-request limits on calls through bindings, counted for
+// each incoming request. workerd does not enforce them locally; dohost
+// does unless told not to.
+struct Limits {
+  bool enforce = true;
+  unsigned serviceInvocations = 32;  // service binding calls per request
+  unsigned subrequests = 10000;      // Durable Object and service calls per request
+};
+
 // The JS RPC machinery of one isolate. Lives on the isolate's loop; every
 // method but loop() runs there.
 class RpcHost final : public rpc::Endpoint {
@@ -69,7 +78,7 @@ class RpcHost final : public rpc::Endpoint {
   // Tells the runtime this Worker's name and compatibility settings. Call
   // after start(), inside Isolate::run.
   void configure(const std::string& compatibilityDate,
-                 const std::vector<std::string>& compatibilityFlags);
+                 const std::vector<std::string>& compatibilityFlags, const Limits& limits);
 
   EventLoop& loop() override { return isolate_.loop(); }
   void deliver(rpc::Message call, rpc::Reply reply) override;

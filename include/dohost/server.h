@@ -24,6 +24,10 @@ struct Options {
   // there, and bindings to Workers of other processes resolve through it.
   // Empty: this process neither registers nor reaches other processes.
   std::filesystem::path registryDir;
+  // Cloudflare's per-request limits on service binding invocations and
+  // subrequests; off (as in workerd) with --no-limits.
+  bool enforceLimits = true;
+  unsigned subrequestLimit = 10000;
   // How long a Durable Object may stay idle before it is evicted (its
   // storage stays; the next event constructs it again).
   std::chrono::milliseconds idleTimeout{10000};

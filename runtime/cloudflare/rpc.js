@@ -10,7 +10,7 @@ import { Response } from '../web/response.js';
 import { headersToList } from '../web/headers.js';
 import { getBodyState } from '../web/body.js';
 import { ExecutionContext } from '../web/execution_context.js';
-import { RequestScope, runInScope } from '../web/scope.js';
+import { currentScope, RequestScope, runInScope } from '../web/scope.js';
 import { DOMException } from '../web/dom_exception.js';
 
 let natives;
@@ -20,8 +20,14 @@ let natives;
 let selfWorker = '';
 let paramsDupStubs = false;
 
-export function configureRpc(worker, compatibilityDate, flags) {
+// Cloudflare's per-request limits (dohost serve --no-limits lifts them;
+// workerd does not enforce them locally).
+let limits = { enforce: true, serviceInvocations: 32, subrequests: 10000 };
+const requestCounts = new WeakMap();
+
+export function configureRpc(worker, compatibilityDate, flags, hostLimits) {
   selfWorker = worker;
+  if (hostLimits) limits = hostLimits;
   paramsDupStubs = flags.includes('rpc_params_dup_stubs') ||
     (compatibilityDate >= '2026-01-20' &&
       !flags.includes('rpc_params_transfer_stubs'));
@@ -282,9 +288,47 @@ function withDispose(value) {
   return value;
 }
 
+// Counts a call against the current request's limits; throws when one
+// is passed. Calls made outside a request scope (Durable Object events)
+// are not counted.
+// TODO(conform): Durable Object events do not count their subrequests.
+function countCall(address) {
+  const kind = address.target[0];
+  if (!limits.enforce || kind === kKindExport) return;
+  const scope = currentScope();
+  if (scope === null) return;
+  let counts = requestCounts.get(scope);
+  if (counts === undefined) {
+    counts = { services: 0, subrequests: 0 };
+    requestCounts.set(scope, counts);
+  }
+  counts.subrequests += 1;
+  if (counts.subrequests > limits.subrequests) {
+    throw new Error(
+      'Too many subrequests by single Worker invocation: Cloudflare allows ' +
+        `${limits.subrequests} per request (Durable Object calls, service ` +
+        'binding calls and fetch() count); `dohost serve --no-limits` lifts ' +
+        'this limit.');
+  }
+  if (kind === kKindService || kind === kKindServiceAddress) {
+    counts.services += 1;
+    if (counts.services > limits.serviceInvocations) {
+      throw new Error(
+        'Too many service binding invocations by single Worker invocation: ' +
+          `Cloudflare allows ${limits.serviceInvocations} per request; ` +
+          '`dohost serve --no-limits` lifts this limit.');
+    }
+  }
+}
+
 function send(address, path, op, args) {
   if (address.disposed) {
     return Promise.reject(new Error('RPC stub used after being disposed.'));
+  }
+  try {
+    countCall(address);
+  } catch (e) {
+    return Promise.reject(e);
   }
   const [value, hasCaps, passed] = prepareValue(args);
   const promise = natives.rpcCall(address.target, path, op, value, hasCaps);
@@ -409,6 +453,7 @@ async function fetchThrough(address, input, init, argumentCount) {
   }
   const request = input instanceof Request && init === undefined
     ? input : new Request(input, init);
+  countCall(address);
   // The fragment stays with the caller, as on workerd.
   const hash = request.url.indexOf('#');
   const url = hash < 0 ? request.url : request.url.slice(0, hash);

@@ -90,6 +90,13 @@ int main(int argc, char** argv) {
                            "Dev registry folder, where dohost processes find each other's Workers "
                            "(default: $DOHOST_REGISTRY_PATH, else $XDG_RUNTIME_DIR/dohost/registry "
                            "or ~/.dohost/registry)");
+  bool noLimits = false;
+  serveCommand->add_flag("--no-limits", noLimits,
+                         "Do not enforce Cloudflare's per-request limits on service binding "
+                         "invocations (32) and subrequests, as workerd does not");
+  serveCommand->add_option("--subrequest-limit", options.subrequestLimit,
+                           "Subrequests (Durable Object and service calls) allowed per request")
+      ->default_val(10000);
   double idleSeconds = 10;
   serveCommand
       ->add_option("--do-idle-timeout", idleSeconds,
@@ -108,6 +115,7 @@ int main(int argc, char** argv) {
     return argc > 1 ? 1 : 0;
   }
   if (verbose) dohost::log::setLevel(dohost::log::Level::kDebug);
+  options.enforceLimits = !noLimits;
 
   if (!positional.empty()) configs.insert(configs.begin(), positional);
   if (configs.empty()) {

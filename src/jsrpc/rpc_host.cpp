@@ -56,15 +56,27 @@ void RpcHost::installNatives() {
 }
 
 void RpcHost::configure(const std::string& compatibilityDate,
-                        const std::vector<std::string>& compatibilityFlags) {
+                        const std::vector<std::string>& compatibilityFlags,
+                        const Limits& limits) {
   auto* isolate = isolate_.v8();
   auto context = isolate_.context();
   auto flags = v8::Array::New(isolate, static_cast<int>(compatibilityFlags.size()));
   for (uint32_t i = 0; i < compatibilityFlags.size(); ++i) {
     flags->Set(context, i, toV8(isolate, compatibilityFlags[i])).Check();
   }
-  v8::Local<v8::Value> args[] = {toV8(isolate, worker_), toV8(isolate, compatibilityDate), flags};
-  isolate_.internal("configureRpc")->Call(context, v8::Undefined(isolate), 3, args).ToLocalChecked();
+  auto jsLimits = v8::Object::New(isolate);
+  jsLimits->Set(context, toV8(isolate, "enforce"), v8::Boolean::New(isolate, limits.enforce))
+      .Check();
+  jsLimits
+      ->Set(context, toV8(isolate, "serviceInvocations"),
+            v8::Number::New(isolate, limits.serviceInvocations))
+      .Check();
+  jsLimits
+      ->Set(context, toV8(isolate, "subrequests"), v8::Number::New(isolate, limits.subrequests))
+      .Check();
+  v8::Local<v8::Value> args[] = {toV8(isolate, worker_), toV8(isolate, compatibilityDate), flags,
+                                 jsLimits};
+  isolate_.internal("configureRpc")->Call(context, v8::Undefined(isolate), 4, args).ToLocalChecked();
 }
 
 // ==== Outgoing calls ========================================================

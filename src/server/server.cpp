@@ -86,6 +86,10 @@ void Server::start() {
     impl_->workers.push_back(
         std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
   }
+  jsrpc::Limits limits;
+  limits.enforce = options.enforceLimits;
+  limits.subrequests = options.subrequestLimit;
+  for (auto& worker : impl_->workers) worker->setLimits(limits);
   for (auto& worker : impl_->workers) {
     for (auto& error : worker->start()) errors.push_back(error);
   }
@@ -93,6 +97,24 @@ void Server::start() {
     std::string message = errors.front();
     for (size_t i = 1; i < errors.size(); ++i) message += "\n" + errors[i];
     throw StartupError(message);
+  }
+
+  // Bindings to Workers this process does not run fail at call time with
+  // a clear error; say so now too.
+  for (const auto& worker : impl_->workers) {
+    const auto& config = worker->config();
+    auto report = [&](const std::string& binding, const std::string& target) {
+      if (impl_->router.has(target)) return;
+      log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
+                 target + "\", which is not running in this dohost process; calls through it "
+                 "fail until it is (add it with another -c)");
+    };
+    for (const auto& service : config.services) report(service.binding, service.service);
+    for (const auto& binding : config.durableObjects) {
+      if (!binding.scriptName.empty() && binding.scriptName != config.name) {
+        report(binding.name, binding.scriptName);
+      }
+    }
   }
 
   std::vector<EventLoop*> loops;

@@ -179,7 +179,7 @@ std::vector<std::string> Worker::startOnLoop() {
     env_.Reset(isolate, env);
     actors_->setEnv(env);
     rpc_->setEnv(env);
-    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;

@@ -47,6 +47,8 @@ class Worker {
   const std::vector<std::string>& classes() const {
     return classes_;
   }
+  // The per-request limits on calls through bindings. Call before start().
+  void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
 
  private:
   std::vector<std::string> startOnLoop();
@@ -64,6 +66,7 @@ class Worker {
   v8::Global<v8::Object> env_;
   std::vector<std::string> entrypoints_;
   std::vector<std::string> classes_;
+  jsrpc::Limits limits_;
 };
 
 }  // namespace dohost::server

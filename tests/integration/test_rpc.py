@@ -79,5 +79,43 @@ class RpcValues(DohostTestCase):
                                  "text": "Symbol(Symbol.dispose)"}})
 
 
+class Capabilities(DohostTestCase):
+    def test_functions_and_rpc_targets_travel_by_reference(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        status, _, body = server.get("/by-reference")
+        self.assertEqual(json.loads(body), {"ok": {
+            "first": 2, "second": 5, "viaPipeline": 5, "twice": 300, "typeofTally": "function",
+            "after": "Error: RPC stub used after being disposed."}})
+
+
+class Limits(DohostTestCase):
+    def call(self, server, path):
+        status, _, body = server.get(path)
+        self.assertEqual(status, 200, body)
+        return json.loads(body)["ok"]
+
+    def test_service_binding_invocations_stop_at_32_per_request(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        self.assertEqual(self.call(server, "/service-limit"), {
+            "ok": 32,
+            "last": "Error: Too many service binding invocations by single Worker invocation: "
+                    "Cloudflare allows 32 per request; `dohost serve --no-limits` lifts this "
+                    "limit."})
+
+    def test_subrequests_stop_at_the_limit_and_no_limits_lifts_both(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc",
+                            extra=["--subrequest-limit", "3"])
+        self.assertEqual(self.call(server, "/subrequest-limit"), [
+            0, 1, 2,
+            "Error: Too many subrequests by single Worker invocation: Cloudflare allows 3 per "
+            "request (Durable Object calls, service binding calls and fetch() count); "
+            "`dohost serve --no-limits` lifts this limit."])
+        server.stop()
+        unlimited = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc",
+                               extra=["--no-limits", "--subrequest-limit", "3"])
+        self.assertEqual(self.call(unlimited, "/subrequest-limit"), [0, 1, 2, 3])
+        self.assertEqual(self.call(unlimited, "/service-limit")["ok"], 33)
+
+
 if __name__ == "__main__":
     unittest.main()

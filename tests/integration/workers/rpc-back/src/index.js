@@ -1,6 +1,20 @@
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+
+class Tally extends RpcTarget {
+  #n = 0;
+  add(k) {
+    this.#n += k;
+    return this.#n;
+  }
+}
 
 export class Named extends WorkerEntrypoint {
+  tally() {
+    return new Tally();
+  }
+  async applyTwice(fn, x) {
+    return await fn(await fn(x));
+  }
   hello(who) {
     return `hello ${who} from ${this.env.BACK_VAR}`;
   }

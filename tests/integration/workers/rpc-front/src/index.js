@@ -45,6 +45,45 @@ const routes = {
   "/null-proto": (env) => env.ECHO.getByName("a").echo(Object.create(null)),
   "/class-instance": (env) => env.ECHO.getByName("a").echo(new (class Thing {})()),
   "/symbol": (env) => env.ECHO.getByName("a").echo(Symbol("s")),
+  "/service-limit": async (env) => {
+    const results = [];
+    for (let i = 0; i < 33; i++) {
+      try {
+        await env.NAMED.hello(i);
+        results.push("ok");
+      } catch (e) {
+        results.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return { ok: results.filter((r) => r === "ok").length, last: results[32] };
+  },
+  "/subrequest-limit": async (env) => {
+    const stub = env.ECHO.getByName("a");
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        results.push(await stub.echo(i));
+      } catch (e) {
+        results.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return results;
+  },
+  "/by-reference": async (env) => {
+    const tally = await env.NAMED.tally();
+    const first = await tally.add(2);
+    const second = await tally.add(3);
+    const viaPipeline = await env.NAMED.tally().add(5);
+    const twice = await env.NAMED.applyTwice((x) => x * 10, 3);
+    tally[Symbol.dispose]();
+    let after;
+    try {
+      after = await tally.add(1);
+    } catch (e) {
+      after = `${e.name}: ${e.message}`;
+    }
+    return { first, second, viaPipeline, twice, typeofTally: typeof tally, after };
+  },
   "/dispose": async (env) => {
     const v = await env.ECHO.getByName("a").echo({ a: 1 });
     const d = Object.getOwnPropertyDescriptor(v, Symbol.dispose);

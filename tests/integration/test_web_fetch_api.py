@@ -1,0 +1,72 @@
+"""Blob, File, FormData, events, AbortSignal, URLPattern and the bodies built
+on them. Expected answers (workers/web-fetch/expected.json,
+workers/web-events/expected.json) are workerd's (2026-11-23) for the same
+Workers."""
+import http.client
+import json
+import os
+import unittest
+
+from harness import WORKERS, DohostTestCase
+
+
+def expected(name):
+    with open(os.path.join(WORKERS, name, "expected.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+class WebFetchApi(DohostTestCase):
+    EXPECTED = expected("web-fetch")
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.serve("web-fetch/wrangler.jsonc")
+
+    def check(self, path):
+        status, _, body = self.server.get(path)
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        for key, value in self.EXPECTED[path].items():
+            self.assertEqual(got.get(key), value, key)
+
+    def test_blob_and_file(self):
+        self.check("/blobs")
+
+    def test_form_data(self):
+        self.check("/forms")
+
+    def test_bodies_from_and_to_every_type(self):
+        self.check("/bodies")
+
+    def test_url_pattern(self):
+        self.check("/patterns")
+
+    def test_a_multipart_upload_is_parsed_by_form_data(self):
+        body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n"
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\n"
+                b"Content-Type: text/plain\r\n\r\nfile body\r\n--XyZ--\r\n")
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=20)
+        try:
+            connection.request("POST", "/echo-form", body=body,
+                               headers={"Content-Type": "multipart/form-data; boundary=XyZ"})
+            response = connection.getresponse()
+            data = json.loads(response.read())
+        finally:
+            connection.close()
+        self.assertEqual(data, [["title", "hello"], ["doc", ["a.txt", "text/plain", "file body"]]])
+
+
+class WebEvents(DohostTestCase):
+    EXPECTED = expected("web-events")
+
+    def test_events_and_abort_signals(self):
+        server = self.serve("web-events/wrangler.jsonc")
+        status, _, body = server.get("/")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        for key, value in self.EXPECTED["/"].items():
+            self.assertEqual(got.get(key), value, key)
+
+
+if __name__ == "__main__":
+    unittest.main()
