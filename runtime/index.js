@@ -17,6 +17,7 @@ import * as events from './web/events.js';
 import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
+import { installStackFilter } from './web/stack.js';
 import {
   configureRpc,
   initRpc,
@@ -229,6 +230,7 @@ export function setup(natives) {
   initGlobalScope(natives);
   streams.initStreams(natives);
   webCrypto.initCrypto(natives);
+  installStackFilter();
   defineGlobals({
     Headers,
     Request,

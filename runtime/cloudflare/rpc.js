@@ -7,7 +7,9 @@
 import { DurableObject, RpcTarget, WorkerEntrypoint } from './workers.js';
 import { Request } from '../web/request.js';
 import { Response } from '../web/response.js';
-import { headersToList } from '../web/headers.js';
+import { Headers, headersToList } from '../web/headers.js';
+import { Blob, bytesOfBlob } from '../web/blob.js';
+import { isReadableStream, ReadableStream } from '../web/streams.js';
 import { getBodyState } from '../web/body.js';
 import { ExecutionContext } from '../web/execution_context.js';
 import { currentScope, RequestScope, runInScope } from '../web/scope.js';
@@ -88,7 +90,118 @@ const kCapKey = '\u0000dohost.cap';
 
 function isCapability(value) {
   return typeof value === 'function' || value instanceof RpcTarget ||
-    isStub(value);
+    isStub(value) || isWebValue(value);
+}
+
+// Web types that cross RPC: Headers and Blob by value, ReadableStream as a
+// stream the receiver pulls chunk by chunk (each chunk one Return), Request
+// and Response as their parts with the body as bytes or as such a stream.
+// Markers: ['h', headers], ['b', bytes, type], ['r', worker, exportId],
+// ['q', url, method, headers, redirect, body], ['p', status, statusText,
+// headers, body], where body is null, bytes, or ['r', worker, exportId].
+function isWebValue(value) {
+  return value instanceof Request || value instanceof Response ||
+    value instanceof Headers || value instanceof Blob ||
+    isReadableStream(value);
+}
+
+// What a stream's receiver calls, chunk by chunk.
+class StreamSource extends RpcTarget {
+  #reader;
+
+  constructor(stream) {
+    super();
+    this.#reader = stream.getReader();
+  }
+
+  async read() {
+    const { done, value } = await this.#reader.read();
+    if (done) return { done: true };
+    return { done: false, value: value instanceof Uint8Array ? value : new Uint8Array(value) };
+  }
+
+  cancel(reason) {
+    return this.#reader.cancel(reason);
+  }
+}
+
+function streamDescriptor(stream) {
+  return ['r', selfWorker, exportCapability(new StreamSource(stream)), false];
+}
+
+function bodyDescriptor(body) {
+  const source = getBodyState(body).source();
+  if (source === null) return null;
+  getBodyState(body).markUsed();
+  if (source instanceof Uint8Array) return source;
+  return streamDescriptor(source);
+}
+
+function webDescriptor(value) {
+  if (value instanceof Headers) return ['h', headersToList(value)];
+  if (value instanceof Blob) return ['b', bytesOfBlob(value), value.type];
+  if (value instanceof Request) {
+    return ['q', value.url, value.method, headersToList(value.headers),
+      value.redirect, bodyDescriptor(value)];
+  }
+  if (value instanceof Response) {
+    return ['p', value.status, value.statusText,
+      headersToList(value.headers), bodyDescriptor(value)];
+  }
+  return streamDescriptor(value);
+}
+
+function remoteStream(worker, id) {
+  const source = makeExportStub({ worker, id, refs: 0 });
+  return new ReadableStream({
+    type: 'bytes',
+    async pull(controller) {
+      const chunk = await source.read();
+      if (chunk.done) {
+        controller.close();
+        source[Symbol.dispose]();
+      } else if (chunk.value.byteLength > 0) {
+        controller.enqueue(chunk.value);
+      }
+    },
+    cancel(reason) {
+      source.cancel(String(reason)).catch(() => {});
+      source[Symbol.dispose]();
+    },
+  });
+}
+
+function bodyFromDescriptor(body) {
+  if (Array.isArray(body)) return remoteStream(body[1], body[2]);
+  return body;
+}
+
+function webFromDescriptor(descriptor) {
+  const [kind, ...rest] = descriptor;
+  switch (kind) {
+    case 'h':
+      return new Headers(rest[0]);
+    case 'b':
+      return new Blob([rest[0]], { type: rest[1] });
+    case 'r':
+      return remoteStream(rest[0], rest[1]);
+    case 'q':
+      return new Request(rest[0], {
+        method: rest[1],
+        headers: rest[2],
+        redirect: rest[3],
+        body: bodyFromDescriptor(rest[4]),
+      });
+    default: {
+      const nullBody = rest[0] === 101 || rest[0] === 204 ||
+        rest[0] === 205 || rest[0] === 304;
+      return new Response(nullBody ? null : bodyFromDescriptor(rest[3]), {
+        status: rest[0],
+        statusText: rest[1],
+        headers: rest[2],
+      });
+    }
+  }
 }
 
 function isLeaf(value) {
@@ -146,6 +259,7 @@ function exportCapability(value) {
 }
 
 function capMarker(value, passed) {
+  if (isWebValue(value)) return { [kCapKey]: webDescriptor(value) };
   const address = isStub(value) ? value[kStubAddress] : null;
   if (address !== null && address.record === undefined) {
     return { [kCapKey]: addressDescriptor(address) };
@@ -460,31 +574,9 @@ async function fetchThrough(address, input, init, argumentCount) {
   if (!/^https?:/i.test(url)) {
     throw new TypeError(`Fetch API cannot load: ${url}`);
   }
-  const headers = headersToList(request.headers);
-  let body = null;
-  if (request.body !== null) {
-    body = new Uint8Array(await request.arrayBuffer());
-  }
-  const wire = {
-    method: request.method,
-    url,
-    headers,
-    redirect: request.redirect,
-    body,
-  };
-  const response = await natives.rpcCall(
-    address.target, ['fetch'], kOpFetch, [wire], false);
-  return responseFromWire(response);
-}
-
-export function responseFromWire(wire) {
-  const nullBody = wire.status === 101 || wire.status === 204 ||
-    wire.status === 205 || wire.status === 304;
-  return new Response(nullBody ? null : wire.body, {
-    status: wire.status,
-    statusText: wire.statusText,
-    headers: wire.headers,
-  });
+  const sent = url === request.url ? request : new Request(url, request);
+  const [value] = prepareValue([sent]);
+  return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
 }
 
 function illegalConstructor() {
@@ -620,6 +712,9 @@ function makeExportStub(record) {
 
 function stubFromDescriptor(descriptor) {
   const [kind, ...rest] = descriptor;
+  if (kind !== 'x' && kind !== 'a' && kind !== 's') {
+    return webFromDescriptor(descriptor);
+  }
   if (kind === 'x') {
     return makeExportStub({ worker: rest[0], id: rest[1], refs: 0 });
   }
@@ -799,38 +894,26 @@ function callInsertingEnvCtx(fn, object, name, args, { env, ctx }) {
   return Reflect.apply(fn, object, [args[0], env, ctx]);
 }
 
-function requestFromRpcWire(wire) {
-  return new Request(wire.url, {
-    method: wire.method,
-    headers: wire.headers,
-    redirect: wire.redirect,
-    body: wire.body,
-  });
-}
-
-async function responseToRpcWire(response) {
-  if (!(response instanceof Response)) {
-    throw new TypeError(
-      "Incorrect type for Promise: the Promise did not resolve to 'Response'.");
-  }
-  const state = getBodyState(response);
-  const body = state.source() === null ? null : await state.takeBytes();
-  return {
-    status: response.status,
-    statusText: response.statusText,
-    headers: headersToList(response.headers),
-    body,
-  };
-}
-
 const kNoFetch = 'Handler does not export a fetch() function.';
 
 // An incoming call for a Durable Object instance.
+// The Response a fetch handler gave, as it will be sent.
+function fetchResult(result) {
+  return Promise.resolve(result).then((response) => {
+    if (!(response instanceof Response)) {
+      throw new TypeError(
+        "Incorrect type for Promise: the Promise did not resolve to " +
+          "'Response'.");
+    }
+    return prepareValue(response).slice(0, 2);
+  });
+}
+
 export function invokeActor(instance, op, path, args, hasCaps) {
   if (op === kOpFetch) {
     if (typeof instance.fetch !== 'function') throw new Error(kNoFetch);
-    return Promise.resolve(instance.fetch(requestFromRpcWire(args[0])))
-      .then(responseToRpcWire).then((wire) => [wire, false]);
+    return withParams(args, hasCaps,
+      (params) => fetchResult(instance.fetch(params[0])));
   }
   if (!(instance instanceof DurableObject)) {
     throw new TypeError(
@@ -872,14 +955,12 @@ function callEntrypoint(exports, name, env, ctx, op, path, args) {
     exported.prototype instanceof WorkerEntrypoint;
   const target = isClass ? new exported(ctx, env) : exported;
   if (op === kOpFetch) {
-    const request = requestFromRpcWire(args[0]);
+    const request = args[0];
     if (!target || typeof target.fetch !== 'function') {
       throw new Error(kNoFetch);
     }
-    const result = isClass ? target.fetch(request)
-      : target.fetch(request, env, ctx);
-    return Promise.resolve(result).then(responseToRpcWire)
-      .then((wire) => [wire, false]);
+    return fetchResult(isClass ? target.fetch(request)
+      : target.fetch(request, env, ctx));
   }
   if (isClass) {
     return invokeOn(target, false, kEntrypointReserved, op, path, args);

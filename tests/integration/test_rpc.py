@@ -88,6 +88,20 @@ class Capabilities(DohostTestCase):
             "after": "Error: RPC stub used after being disposed."}})
 
 
+class Streams(DohostTestCase):
+    def test_response_bodies_over_rpc_are_streamed_chunk_by_chunk(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        status, _, body = server.get("/streamed")
+        self.assertEqual(json.loads(body), {"ok": {"first": "first", "opened": "opened",
+                                                   "second": "opened", "done": True}})
+
+    def test_a_request_travels_as_an_argument(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        status, _, body = server.get("/request-arg")
+        self.assertEqual(json.loads(body), {"ok": {"isRequest": True, "url": "https://x.example/p",
+                                                   "method": "PUT", "h": "1", "body": "b"}})
+
+
 class Limits(DohostTestCase):
     def call(self, server, path):
         status, _, body = server.get(path)

@@ -1,8 +1,27 @@
 import { DurableObject } from "cloudflare:workers";
 
 export class Echo extends DurableObject {
+  #open = null;
   echo(v) {
     return v;
+  }
+  // Opens the gate the second chunk of streamed() waits for.
+  open() {
+    this.#open?.("opened");
+    return "opened";
+  }
+  streamed() {
+    const gate = new Promise((resolve) => (this.#open = resolve));
+    const encoder = new TextEncoder();
+    let step = 0;
+    return new Response(new ReadableStream({
+      async pull(controller) {
+        step += 1;
+        if (step === 1) controller.enqueue(encoder.encode("first"));
+        else if (step === 2) controller.enqueue(encoder.encode(await gate));
+        else controller.close();
+      },
+    }));
   }
   get value() {
     return { nested: { deep: 7 } };
@@ -83,6 +102,24 @@ const routes = {
       after = `${e.name}: ${e.message}`;
     }
     return { first, second, viaPipeline, twice, typeofTally: typeof tally, after };
+  },
+  // The first chunk arrives before the object has made the second: the
+  // body is streamed, not sent whole.
+  "/streamed": async (env) => {
+    const stub = env.ECHO.getByName("s");
+    const response = await stub.streamed();
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const first = decoder.decode((await reader.read()).value);
+    const opened = await stub.open();
+    const second = await reader.read();
+    const end = await reader.read();
+    return { first, opened, second: decoder.decode(second.value), done: end.done };
+  },
+  "/request-arg": async (env) => {
+    const request = new Request("https://x.example/p", { method: "PUT", headers: { "x-h": "1" }, body: "b" });
+    const seen = await env.ECHO.getByName("a").echo(request);
+    return { isRequest: seen instanceof Request, url: seen.url, method: seen.method, h: seen.headers.get("x-h"), body: await seen.text() };
   },
   "/dispose": async (env) => {
     const v = await env.ECHO.getByName("a").echo({ a: 1 });

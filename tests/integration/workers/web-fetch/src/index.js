@@ -114,6 +114,23 @@ export default {
         return Response.json(await bodies());
       case "/patterns":
         return Response.json(await patterns());
+      case "/console": {
+        const form = new FormData();
+        form.append("a", "1");
+        console.log("blob", new Blob(["abc"], { type: "text/plain" }));
+        console.log("file", new File(["x"], "a.txt", { lastModified: 5 }));
+        console.log("form", form);
+        console.log("signal", new AbortController().signal);
+        console.log("body", new Response("hello").body);
+        console.log("crypto", crypto);
+        console.log("perf", performance);
+        try {
+          null.boom;
+        } catch (e) {
+          console.error(e);
+        }
+        return new Response("logged");
+      }
       case "/echo-form": {
         const form = await request.formData();
         return Response.json(await Promise.all([...form].map(async ([k, v]) =>
