@@ -92,8 +92,8 @@ class RpcHost final : public rpc::Endpoint {
 
   void rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onReturn(rpc::Message message);
-  // The wire form of the Response a fetch() gets from a Worker no process runs.
-  v8::Local<v8::Value> unavailableResponse(const std::string& message);
+  // The Response a fetch() gets from a Worker no process runs.
+  v8::MaybeLocal<v8::Object> unavailableResponse(const std::string& message);
   // Replies to a call with what `result` (a value or a promise) settles to.
   void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply);
   void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);

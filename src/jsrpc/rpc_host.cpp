@@ -182,8 +182,10 @@ void RpcHost::onReturn(rpc::Message message) {
       // The call never reached an answer: its Worker runs nowhere, or its
       // process went away. wrangler dev answers a fetch() to a Worker it
       // cannot find with a 503 carrying the same message.
-      if (fetchedWorker && ret.payload == rpc::workerNotFoundMessage(*fetchedWorker)) {
-        resolver->Resolve(context, unavailableResponse(ret.payload)).Check();
+      v8::Local<v8::Object> response;
+      if (fetchedWorker && ret.payload == rpc::workerNotFoundMessage(*fetchedWorker) &&
+          unavailableResponse(ret.payload).ToLocal(&response)) {
+        resolver->Resolve(context, response).Check();
       } else {
         resolver->Reject(context, v8::Exception::Error(toV8(isolate, ret.payload))).Check();
       }
@@ -218,23 +220,16 @@ void RpcHost::onReturn(rpc::Message message) {
   });
 }
 
-v8::Local<v8::Value> RpcHost::unavailableResponse(const std::string& message) {
+v8::MaybeLocal<v8::Object> RpcHost::unavailableResponse(const std::string& message) {
+  // new Response(message, {status: 503}), as wrangler dev's proxy answers.
   auto* isolate = isolate_.v8();
   auto context = isolate_.context();
-  auto header = v8::Array::New(isolate, 2);
-  header->Set(context, 0, toV8(isolate, "content-type")).Check();
-  header->Set(context, 1, toV8(isolate, "text/plain;charset=UTF-8")).Check();
-  auto headers = v8::Array::New(isolate, 1);
-  headers->Set(context, 0, header).Check();
-  auto buffer = v8::ArrayBuffer::New(isolate, message.size());
-  if (!message.empty()) std::memcpy(buffer->Data(), message.data(), message.size());
-  auto wire = v8::Object::New(isolate);
-  wire->Set(context, toV8(isolate, "status"), v8::Integer::New(isolate, 503)).Check();
-  wire->Set(context, toV8(isolate, "statusText"), toV8(isolate, "")).Check();
-  wire->Set(context, toV8(isolate, "headers"), headers).Check();
-  wire->Set(context, toV8(isolate, "body"), v8::Uint8Array::New(buffer, 0, message.size()))
-      .Check();
-  return wire;
+  auto init = v8::Object::New(isolate);
+  init->Set(context, toV8(isolate, "status"), v8::Integer::New(isolate, 503)).Check();
+  v8::Local<v8::Value> args[] = {toV8(isolate, message), init};
+  auto constructor = context->Global()->Get(context, toV8(isolate, "Response")).ToLocalChecked();
+  if (!constructor->IsFunction()) return {};
+  return constructor.As<v8::Function>()->NewInstance(context, 2, args);
 }
 
 // ==== Incoming calls ========================================================
