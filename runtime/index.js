@@ -7,7 +7,13 @@ import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { URL, URLSearchParams } from './web/url.js';
-import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
+import {
+  TextEncoder,
+  TextDecoder,
+  atob,
+  btoa,
+  initEncoding,
+} from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
@@ -247,6 +253,7 @@ export function setup(natives) {
   initGlobalScope(natives);
   streams.initStreams(natives);
   webCrypto.initCrypto(natives);
+  initEncoding(natives);
   installStackFilter();
   defineGlobals({
     Headers,

@@ -144,6 +144,7 @@ std::vector<std::string> Worker::startOnLoop() {
     for (const auto& diagnostic : config::checkExports(config_, exported)) {
       errors.push_back(diagnostic.message);
     }
+    recordExports(exported);
 
     // Every class this Worker defines may be called, bound or not.
     for (const auto& binding : config_.durableObjects) {
@@ -200,6 +201,33 @@ std::vector<std::string> Worker::startOnLoop() {
   }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
+}
+
+void Worker::recordExports(const std::vector<std::string>& exported) {
+  auto context = isolate_->context();
+  auto exports = isolate_->mainExports();
+  for (const auto& binding : config_.durableObjects) {
+    if (binding.scriptName.empty() || binding.scriptName == config_.name) {
+      classes_.push_back(binding.className);
+    }
+  }
+  for (const auto& migration : config_.migrations) {
+    for (const auto& list : {migration.newSqliteClasses, migration.newClasses}) {
+      for (const auto& name : list) {
+        if (std::find(classes_.begin(), classes_.end(), name) == classes_.end()) {
+          classes_.push_back(name);
+        }
+      }
+    }
+  }
+  if (exports->Has(context, toV8(isolate_->v8(), "default")).FromMaybe(false)) {
+    entrypoints_.push_back("default");
+  }
+  for (const auto& name : exported) {
+    if (name == "default") continue;
+    if (std::find(classes_.begin(), classes_.end(), name) != classes_.end()) continue;
+    entrypoints_.push_back(name);
+  }
 }
 
 void Worker::handleHttp(http::Request request, http::Respond respond) {

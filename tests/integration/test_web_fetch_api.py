@@ -39,6 +39,9 @@ class WebFetchApi(DohostTestCase):
     def test_bodies_from_and_to_every_type(self):
         self.check("/bodies")
 
+    def test_legacy_multi_byte_encodings_decode_through_icu(self):
+        self.check("/legacy-encodings")
+
     def test_url_pattern(self):
         self.check("/patterns")
 
