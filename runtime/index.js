@@ -7,7 +7,13 @@ import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { URL, URLSearchParams } from './web/url.js';
-import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
+import {
+  TextEncoder,
+  TextDecoder,
+  atob,
+  btoa,
+  initEncoding,
+} from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
@@ -17,6 +23,7 @@ import * as events from './web/events.js';
 import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
+import { installStackFilter } from './web/stack.js';
 import {
   configureRpc,
   initRpc,
@@ -56,6 +63,7 @@ import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers
 import {
   DurableObjectState,
   initDurableObjects,
+  instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
 import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
@@ -153,8 +161,24 @@ async function createInstance(exports, className, hex, name, storage, env,
   const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
+  // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
+  instanceConstructed(storage, instance);
   await state.settled();
   return instance;
+}
+
+// The argument of alarm(): own properties, as workerd gives them.
+class AlarmInvocationInfo {
+  constructor(scheduledTime, retryCount) {
+    this.scheduledTime = scheduledTime;
+    this.retryCount = retryCount;
+    this.isRetry = retryCount > 0;
+  }
+}
+
+// Runs the object's alarm() handler; the host checked that it exists.
+function invokeAlarm(instance, scheduledTime, retryCount) {
+  return instance.alarm(new AlarmInvocationInfo(scheduledTime, retryCount));
 }
 
 // Names of the classes a module exports, for config checks.
@@ -171,6 +195,8 @@ export function setup(natives) {
   initGlobalScope(natives);
   streams.initStreams(natives);
   webCrypto.initCrypto(natives);
+  initEncoding(natives);
+  installStackFilter();
   defineGlobals({
     Headers,
     Request,
@@ -240,6 +266,7 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
+    invokeAlarm,
     configureRpc,
     invokeActor,
     invokeEntrypoint,

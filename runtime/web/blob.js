@@ -2,6 +2,7 @@
 // parsing that Request and Response bodies use for FormData.
 
 import { utf8Decode, utf8Encode } from './encoding.js';
+import { inspectByGetters, kInspect } from './inspect_hook.js';
 import { streamOfBytes } from './streams.js';
 import {
   bufferSourceBytes,
@@ -137,6 +138,7 @@ Object.defineProperty(Blob.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(Blob);
+inspectByGetters(Blob);
 
 export function bytesOfBlob(blob) {
   return blobBytes(blob);
@@ -180,6 +182,7 @@ Object.defineProperty(File.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(File);
+inspectByGetters(File);
 
 // ===========================================================================
 // FormData
@@ -313,6 +316,12 @@ Object.defineProperty(FormData.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(FormData);
+Object.defineProperty(FormData.prototype, kInspect, {
+  value() {
+    const entries = formEntries(this);
+    return { name: 'FormData', size: entries.length, entries };
+  },
+});
 
 // ===========================================================================
 // multipart/form-data

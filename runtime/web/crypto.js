@@ -8,6 +8,7 @@
 // and wrapKey/unwrapKey reject with a NotSupportedError naming dohost.
 
 import { DOMException } from './dom_exception.js';
+import { inspectByGetters } from './inspect_hook.js';
 import { requireHandlerScope } from './scope.js';
 import { WritableStream } from './streams.js';
 import {
@@ -701,6 +702,7 @@ Object.defineProperty(SubtleCrypto.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(SubtleCrypto);
+inspectByGetters(SubtleCrypto);
 
 // ===========================================================================
 // DigestStream: a WritableStream whose `digest` promise gives the hash of
@@ -810,6 +812,7 @@ Object.defineProperty(Crypto.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(Crypto);
+inspectByGetters(Crypto);
 Object.defineProperty(Crypto.prototype, 'DigestStream', {
   value: makeDigestStream(), writable: true, enumerable: true,
   configurable: true,

@@ -4,6 +4,7 @@
 // dispatchEvent() throw, as it does on workerd.
 
 import { DOMException } from './dom_exception.js';
+import { inspectByGetters } from './inspect_hook.js';
 import { setTimeout } from './timers.js';
 import {
   finishInterface,
@@ -25,10 +26,11 @@ export class Event {
   #canceled = false;
   #stop = false;
   #stopImmediate = false;
-  #target = null;
-  #currentTarget = null;
+  #target = undefined;
+  #currentTarget = undefined;
   #phase = 0;
-  #timeStamp = Date.now();
+  // workerd reports 0: its clock does not move within an event.
+  #timeStamp = 0;
 
   constructor(...args) {
     requireNew(new.target, 'Event');
@@ -55,7 +57,7 @@ export class Event {
         event.#phase = 2;
       },
       end() {
-        event.#currentTarget = null;
+        event.#currentTarget = undefined;
         event.#phase = 0;
         event.#stop = false;
         event.#stopImmediate = false;
@@ -139,7 +141,7 @@ export class Event {
 
   composedPath() {
     const self = Event.#check(this);
-    return self.#currentTarget === null ? [] : [self.#currentTarget];
+    return self.#currentTarget === undefined ? [] : [self.#currentTarget];
   }
 }
 
@@ -155,6 +157,7 @@ Object.defineProperty(Event.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(Event);
+inspectByGetters(Event);
 
 export class CustomEvent extends Event {
   #detail;
@@ -285,6 +288,7 @@ Object.defineProperty(EventTarget.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(EventTarget);
+inspectByGetters(EventTarget, 'EventTarget');
 
 // ===========================================================================
 // AbortSignal, AbortController
@@ -393,6 +397,7 @@ Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(AbortSignal);
+inspectByGetters(AbortSignal, 'AbortSignal', () => []);
 
 export function newAbortSignal() {
   return new AbortSignal(kConstruct);
@@ -426,6 +431,7 @@ Object.defineProperty(AbortController.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(AbortController);
+inspectByGetters(AbortController);
 
 
 // ===========================================================================

@@ -2,6 +2,7 @@
 // navigator, scheduler, structuredClone and reportError.
 
 import { DOMException } from './dom_exception.js';
+import { inspectByGetters } from './inspect_hook.js';
 import { isGlobalScope } from './scope.js';
 import { setTimeout, clearTimeout } from './timers.js';
 import {
@@ -49,6 +50,7 @@ Object.defineProperty(Performance.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(Performance);
+inspectByGetters(Performance);
 
 // ===========================================================================
 // navigator

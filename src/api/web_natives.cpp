@@ -10,6 +10,7 @@
 #include "dohost/assert.h"
 #include "dohost/log.h"
 
+#include "icu_decoder.h"
 #include "native_util.h"
 #include "timers.h"
 #include "zlib_stream.h"
@@ -76,6 +77,65 @@ void installCompression(js::Isolate& isolate) {
         return;
       }
       info.GetReturnValue().Set(toUint8Array(info.GetIsolate(), *out));
+    });
+  });
+}
+
+// An IcuDecoder owned by its JavaScript handle, like ZlibHandle.
+struct IcuHandle {
+  std::unique_ptr<IcuDecoder> decoder;
+  v8::Global<v8::Object> object;
+};
+
+void installTextDecoding(js::Isolate& isolate) {
+  // icuDecoderCreate(encoding, fatal) -> handle, or null when ICU lacks it.
+  isolate.addNative("icuDecoderCreate", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "icuDecoderCreate", [&] {
+      auto* v8Isolate = info.GetIsolate();
+      auto decoder = IcuDecoder::open(toStdString(v8Isolate, info[0]), info[1]->IsTrue());
+      if (!decoder) {
+        info.GetReturnValue().SetNull();
+        return;
+      }
+      auto objectTemplate = v8::ObjectTemplate::New(v8Isolate);
+      objectTemplate->SetInternalFieldCount(1);
+      auto object = objectTemplate->NewInstance(v8Isolate->GetCurrentContext()).ToLocalChecked();
+      auto* handle = new IcuHandle{std::move(decoder), {}};
+      object->SetAlignedPointerInInternalField(0, handle);
+      handle->object.Reset(v8Isolate, object);
+      handle->object.SetWeak(
+          handle,
+          [](const v8::WeakCallbackInfo<IcuHandle>& weak) {
+            auto* dead = weak.GetParameter();
+            dead->object.Reset();
+            delete dead;
+          },
+          v8::WeakCallbackType::kParameter);
+      info.GetReturnValue().Set(object);
+    });
+  });
+  // icuDecode(handle, bytes, flush) -> string, or null for malformed input
+  // in fatal mode; icuDecode(handle) resets.
+  isolate.addNative("icuDecode", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "icuDecode", [&] {
+      DOHOST_REQUIRE(info[0]->IsObject() && info[0].As<v8::Object>()->InternalFieldCount() == 1,
+                     "icuDecode: not a decoder handle");
+      auto* handle =
+          static_cast<IcuHandle*>(info[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+      if (info.Length() < 2) {
+        handle->decoder->reset();
+        return;
+      }
+      auto text = handle->decoder->decode(viewOf(info[1]), info[2]->IsTrue());
+      if (!text) {
+        info.GetReturnValue().SetNull();
+        return;
+      }
+      info.GetReturnValue().Set(
+          v8::String::NewFromTwoByte(info.GetIsolate(),
+                                     reinterpret_cast<const uint16_t*>(text->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(text->size()))
+              .ToLocalChecked());
     });
   });
 }
@@ -157,6 +217,7 @@ void WebNatives::install() {
 
   installCompression(isolate_);
   installCryptoNatives(isolate_);
+  installTextDecoding(isolate_);
 
   // ---- reportError(prefix, value): one "Uncaught ..." line in the
   // Worker's log, with the stack when the value has one.

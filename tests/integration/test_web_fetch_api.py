@@ -5,6 +5,7 @@ Workers."""
 import http.client
 import json
 import os
+import re
 import unittest
 
 from harness import WORKERS, DohostTestCase
@@ -38,6 +39,9 @@ class WebFetchApi(DohostTestCase):
     def test_bodies_from_and_to_every_type(self):
         self.check("/bodies")
 
+    def test_legacy_multi_byte_encodings_decode_through_icu(self):
+        self.check("/legacy-encodings")
+
     def test_url_pattern(self):
         self.check("/patterns")
 
@@ -54,6 +58,27 @@ class WebFetchApi(DohostTestCase):
         finally:
             connection.close()
         self.assertEqual(data, [["title", "hello"], ["doc", ["a.txt", "text/plain", "file body"]]])
+
+
+class WebConsole(DohostTestCase):
+    def test_built_in_objects_print_as_workerd_prints_them(self):
+        server = self.serve("web-fetch/wrangler.jsonc")
+        self.assertEqual(server.get("/console")[2], "logged")
+        for line in [
+            "[web-fetch] blob Blob { size: 3, type: 'text/plain' }",
+            "[web-fetch] file File { name: 'a.txt', lastModified: 5, size: 1, type: '' }",
+            "[web-fetch] form FormData(1) { 'a' => '1' }",
+            "[web-fetch] signal AbortSignal { aborted: false, reason: undefined, onabort: null }",
+            "[web-fetch] crypto Crypto { subtle: SubtleCrypto {} }",
+            "[web-fetch] perf Performance { timeOrigin: 0 }",
+            "  [length]: 5n",
+        ]:
+            server.wait_for_line("(?m)^" + re.escape(line) + "$")
+        # Stacks list the Worker's own frames only, as on workerd.
+        server.wait_for_line(r"TypeError: Cannot read properties of null \(reading 'boom'\)")
+        output = server.output()
+        self.assertIn("at Object.fetch (", output)
+        self.assertNotIn("dohost:runtime", output)
 
 
 class WebEvents(DohostTestCase):

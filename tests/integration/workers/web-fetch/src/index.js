@@ -102,6 +102,31 @@ async function patterns() {
   };
 }
 
+async function legacyEncodings() {
+  const out = {};
+  const cases = {
+    shift_jis: [0x82, 0xa0, 0x41], "euc-jp": [0xa4, 0xa2],
+    "iso-2022-jp": [0x1b, 0x24, 0x42, 0x24, 0x22, 0x1b, 0x28, 0x42], gbk: [0xc4, 0xe3],
+    gb18030: [0x81, 0x30, 0x81, 0x30], big5: [0xa4, 0x40], "euc-kr": [0xb0, 0xa1],
+    "x-sjis": [0x82, 0xa0], gb2312: [0xc4, 0xe3], "windows-31j": [0x82, 0xa0],
+    "iso-2022-kr": [0x41],
+  };
+  for (const [label, bytes] of Object.entries(cases)) {
+    out[label] = await attempt(() => {
+      const decoder = new TextDecoder(label);
+      return [decoder.encoding, decoder.decode(new Uint8Array(bytes))];
+    });
+  }
+  out.fatal = await attempt(() =>
+    new TextDecoder("euc-kr", { fatal: true }).decode(new Uint8Array([0xb0])));
+  out.streaming = await attempt(() => {
+    const decoder = new TextDecoder("shift_jis");
+    return decoder.decode(new Uint8Array([0x82]), { stream: true }) + "|" +
+      decoder.decode(new Uint8Array([0xa0]));
+  });
+  return out;
+}
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
@@ -112,8 +137,27 @@ export default {
         return Response.json(await forms());
       case "/bodies":
         return Response.json(await bodies());
+      case "/legacy-encodings":
+        return Response.json(await legacyEncodings());
       case "/patterns":
         return Response.json(await patterns());
+      case "/console": {
+        const form = new FormData();
+        form.append("a", "1");
+        console.log("blob", new Blob(["abc"], { type: "text/plain" }));
+        console.log("file", new File(["x"], "a.txt", { lastModified: 5 }));
+        console.log("form", form);
+        console.log("signal", new AbortController().signal);
+        console.log("body", new Response("hello").body);
+        console.log("crypto", crypto);
+        console.log("perf", performance);
+        try {
+          null.boom;
+        } catch (e) {
+          console.error(e);
+        }
+        return new Response("logged");
+      }
       case "/echo-form": {
         const form = await request.formData();
         return Response.json(await Promise.all([...form].map(async ([k, v]) =>
