@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,13 @@ class ActorDirectory {
   // The Worker and class of namespace `handle` (a handle the runtime got
   // from `env`), as the start of a call's target.
   virtual rpc::Target namespaceTarget(int handle) = 0;
+
+  // Wraps the reply to a call for `target` so that it leaves only once the
+  // writes the object made before it are durable (its output gate). Call
+  // the wrapped reply on the isolate's loop.
+  virtual rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) {
+    return reply;
+  }
 };
 
 // Cloudflare's per-request limits on calls through bindings, counted for
@@ -91,6 +99,8 @@ class RpcHost final : public rpc::Endpoint {
 
   void rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onReturn(rpc::Message message);
+  // The Response a fetch() gets from a Worker no process runs.
+  v8::MaybeLocal<v8::Object> unavailableResponse(const std::string& message);
   // Replies to a call with what `result` (a value or a promise) settles to.
   void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply);
   void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
@@ -105,6 +115,7 @@ class RpcHost final : public rpc::Endpoint {
   v8::Global<v8::Object> env_;
   uint64_t nextCallId_ = 1;
   std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+  std::map<uint64_t, std::string> fetches_;  // callId -> target Worker, for fetch() calls
 };
 
 }  // namespace dohost::jsrpc

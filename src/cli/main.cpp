@@ -1,14 +1,16 @@
 // dohost's command line: `dohost serve`, `--version`, `--help`; the banner
 // and the signals that stop the server.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <filesystem>
-#include <iostream>
 
 #include "dohost/config.h"
 #include "dohost/log.h"
+#include "dohost/registry.h"
 #include "dohost/server.h"
 
 #ifndef DOHOST_VERSION
@@ -83,6 +85,11 @@ int main(int argc, char** argv) {
                            "Folder for Durable Object data (default: .dohost/state next to "
                            "the first config)");
   serveCommand->add_option("--threads", options.threads, "Event-loop threads (default: cores)");
+  std::string registry;
+  serveCommand->add_option("--registry", registry,
+                           "Dev registry folder, where dohost processes find each other's Workers "
+                           "(default: $DOHOST_REGISTRY_PATH, else $XDG_RUNTIME_DIR/dohost/registry "
+                           "or ~/.dohost/registry)");
   bool noLimits = false;
   serveCommand->add_flag("--no-limits", noLimits,
                          "Do not enforce Cloudflare's per-request limits on service binding "
@@ -122,6 +129,14 @@ int main(int argc, char** argv) {
   }
   for (const auto& config : configs) options.configs.push_back(config);
   if (!persist.empty()) options.persistDir = persist;
+  if (!registry.empty()) {
+    options.registryDir = registry;
+  } else if (const char* fromEnv = std::getenv("DOHOST_REGISTRY_PATH"); fromEnv && *fromEnv) {
+    options.registryDir = fromEnv;
+  } else {
+    options.registryDir =
+        dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));
+  }
   options.idleTimeout =
       std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
   return serve(std::move(options));

@@ -1,5 +1,6 @@
 // RpcHost: calls leaving this isolate through stubs, their returns, and
 // calls arriving for the objects this isolate owns.
+#include <cstring>
 #include <utility>
 
 #include "dohost/assert.h"
@@ -103,12 +104,6 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto address = info[0].As<v8::Array>();
   auto item = [&](uint32_t i) { return address->Get(context, i).ToLocalChecked(); };
   int kind = item(0)->Int32Value(context).FromMaybe(-1);
-  std::string unreachable;
-  auto actorUnreachable = [&] {
-    return "Durable Object class \"" + call.target.className + "\" of Worker \"" +
-           call.target.worker + "\" cannot be reached: Worker \"" + call.target.worker +
-           "\" is not running in this dohost process";
-  };
   if (kind == kKindActor || kind == kKindActorAddress) {
     uint32_t next = 1;
     if (kind == kKindActor) {
@@ -121,7 +116,6 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
     call.target.objectId = toStdString(isolate, item(next++));
     auto name = item(next);
     if (name->IsString()) call.target.objectName = toStdString(isolate, name);
-    unreachable = actorUnreachable();
   } else if (kind == kKindService) {
     int handle = item(1)->Int32Value(context).FromMaybe(-1);
     DOHOST_REQUIRE(handle >= 0 && handle < static_cast<int>(services_.size()),
@@ -129,18 +123,14 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
     const auto& service = services_[handle];
     call.target.worker = service.worker;
     call.target.entrypoint = service.entrypoint;
-    unreachable = "Service binding \"" + service.binding + "\" cannot reach Worker \"" +
-                  service.worker + "\": it is not running in this dohost process";
   } else if (kind == kKindServiceAddress) {
     call.target.worker = toStdString(isolate, item(1));
     call.target.entrypoint = toStdString(isolate, item(2));
-    unreachable = "Worker \"" + call.target.worker + "\" is not running in this dohost process";
   } else {
     DOHOST_REQUIRE(kind == kKindExport, "bad stub target");
     call.target.worker = toStdString(isolate, item(1));
     call.target.exportId =
         static_cast<uint64_t>(item(2)->IntegerValue(context).FromMaybe(0));
-    unreachable = "RPC stub used after its Worker \"" + call.target.worker + "\" stopped";
   }
   auto path = info[1].As<v8::Array>();
   uint32_t length = path->Length();
@@ -162,12 +152,11 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
-  if (!router_.has(call.target.worker)) {
-    // TODO(conform): Workers of other dohost processes are not reachable yet. #5
-    resolver->Reject(context, v8::Exception::Error(toV8(isolate, unreachable))).Check();
-    return;
-  }
+  // The router finds the Worker in this process or, through the dev
+  // registry, in another one; a Worker that runs nowhere gets a failure.
   pending_[call.callId].Reset(isolate, resolver);
+  // A Worker that no process runs answers fetch() with a 503 rather than an error.
+  if (call.op == rpc::Op::kFetch) fetches_[call.callId] = call.target.worker;
   auto worker = call.target.worker;
   router_.send(worker, rpc::encode(call), isolate_.loop(),
                [this](rpc::Message message) { onReturn(std::move(message)); });
@@ -179,11 +168,29 @@ void RpcHost::onReturn(rpc::Message message) {
   if (it == pending_.end()) return;
   auto global = std::move(it->second);
   pending_.erase(it);
+  std::optional<std::string> fetchedWorker;
+  if (auto fetch = fetches_.find(ret.callId); fetch != fetches_.end()) {
+    fetchedWorker = std::move(fetch->second);
+    fetches_.erase(fetch);
+  }
   isolate_.run([&] {
     auto* isolate = isolate_.v8();
     auto context = isolate_.context();
     auto resolver = global.Get(isolate);
     v8::TryCatch tryCatch(isolate);
+    if (ret.isFailure) {
+      // The call never reached an answer: its Worker runs nowhere, or its
+      // process went away. wrangler dev answers a fetch() to a Worker it
+      // cannot find with a 503 carrying the same message.
+      v8::Local<v8::Object> response;
+      if (fetchedWorker && ret.payload == rpc::workerNotFoundMessage(*fetchedWorker) &&
+          unavailableResponse(ret.payload).ToLocal(&response)) {
+        resolver->Resolve(context, response).Check();
+      } else {
+        resolver->Reject(context, v8::Exception::Error(toV8(isolate, ret.payload))).Check();
+      }
+      return;
+    }
     v8::Local<v8::Value> value;
     if (!js::deserialize(isolate, ret.payload).ToLocal(&value)) {
       resolver->Reject(context, tryCatch.Exception()).Check();
@@ -211,6 +218,18 @@ void RpcHost::onReturn(rpc::Message message) {
     }
     resolver->Reject(context, error).Check();
   });
+}
+
+v8::MaybeLocal<v8::Object> RpcHost::unavailableResponse(const std::string& message) {
+  // new Response(message, {status: 503}), as wrangler dev's proxy answers.
+  auto* isolate = isolate_.v8();
+  auto context = isolate_.context();
+  auto init = v8::Object::New(isolate);
+  init->Set(context, toV8(isolate, "status"), v8::Integer::New(isolate, 503)).Check();
+  v8::Local<v8::Value> args[] = {toV8(isolate, message), init};
+  auto constructor = context->Global()->Get(context, toV8(isolate, "Response")).ToLocalChecked();
+  if (!constructor->IsFunction()) return {};
+  return constructor.As<v8::Function>()->NewInstance(context, 2, args);
 }
 
 // ==== Incoming calls ========================================================
@@ -283,6 +302,8 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
                      "Worker \"" + worker_ + "\" has no Durable Object classes");
       return;
     }
+    // The reply leaves once the object's writes before it are durable.
+    reply = actors_->outputGate(call->target, std::move(reply));
     auto argsGlobal = std::make_shared<v8::Global<v8::Value>>(isolate, args);
     actors_->dispatch(
         call->target,

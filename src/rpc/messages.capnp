@@ -53,12 +53,15 @@ struct Call {
 # to reach a capability is in the message: Worker names, never pointers.
 
 # The answer to one Call. `error` holds a structured-clone error
-# descriptor {type, name, message}.
+# descriptor {type, name, message}. `failure` says, for a person, why the
+# call never reached an answer (its Worker is not running, its process
+# went away mid-call); the router and the transport make it.
 struct Return {
   callId @0 :UInt64;
   union {
     value @1 :Data;
     error @2 :Data;
+    failure @4 :Text;
   }
   hasCaps @3 :Bool;       # value holds capability markers
 }

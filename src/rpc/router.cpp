@@ -62,7 +62,9 @@ Message encode(const Return& ret) {
   auto root = builder.initRoot<schema::Return>();
   root.setCallId(ret.callId);
   root.setHasCaps(ret.hasCaps);
-  if (ret.isError) {
+  if (ret.isFailure) {
+    root.setFailure(ret.payload);
+  } else if (ret.isError) {
     root.setError(bytesOf(ret.payload));
   } else {
     root.setValue(bytesOf(ret.payload));
@@ -97,13 +99,31 @@ Return decodeReturn(const Message& message) {
   Return ret;
   ret.callId = root.getCallId();
   ret.hasCaps = root.getHasCaps();
-  if (root.isError()) {
+  if (root.isFailure()) {
+    ret.isError = true;
+    ret.isFailure = true;
+    ret.payload = root.getFailure();
+  } else if (root.isError()) {
     ret.isError = true;
     ret.payload = toString(root.getError());
   } else {
     ret.payload = toString(root.getValue());
   }
   return ret;
+}
+
+Message failureFor(const Message& call, const std::string& text) {
+  capnp::FlatArrayMessageReader reader(wordsOf(call));
+  Return ret;
+  ret.callId = reader.getRoot<schema::Call>().getCallId();
+  ret.isError = true;
+  ret.isFailure = true;
+  ret.payload = text;
+  return encode(ret);
+}
+
+std::string workerNotFoundMessage(const std::string& worker) {
+  return "Worker \"" + worker + "\" not found. Make sure it is running locally.";
 }
 
 void Router::addEndpoint(const std::string& worker, Endpoint* endpoint) {
@@ -121,14 +141,40 @@ bool Router::has(const std::string& worker) const {
   return endpoints_.count(worker) != 0;
 }
 
+void Router::setRemote(RemoteRoute* remote) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  remote_ = remote;
+}
+
 void Router::send(const std::string& worker, Message call, EventLoop& replyLoop,
                   std::function<void(Message)> onReturn) {
+  RemoteRoute* remote = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (endpoints_.count(worker) == 0) remote = remote_;
+  }
+  if (remote) {
+    remote->send(worker, std::move(call), replyLoop, std::move(onReturn));
+    return;
+  }
+  sendLocal(worker, std::move(call), replyLoop, std::move(onReturn));
+}
+
+void Router::sendLocal(const std::string& worker,
+                       Message call,
+                       EventLoop& replyLoop,
+                       std::function<void(Message)> onReturn) {
   Endpoint* endpoint = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = endpoints_.find(worker); it != endpoints_.end()) endpoint = it->second;
   }
-  DOHOST_REQUIRE(endpoint != nullptr, "no endpoint for Worker " + worker);
+  if (!endpoint) {
+    // Posted, not called: the caller may still be inside the native that sent it.
+    auto failure = failureFor(call, workerNotFoundMessage(worker));
+    replyLoop.post([onReturn = std::move(onReturn), failure] { onReturn(failure); });
+    return;
+  }
   auto finish = std::make_shared<std::function<void(Message)>>(std::move(onReturn));
   Reply reply = [&replyLoop, finish](Message ret) {
     replyLoop.post([finish, ret] { (*finish)(ret); });

@@ -10,6 +10,8 @@
 #include "dohost/http.h"
 #include "dohost/log.h"
 #include "dohost/rpc.h"
+
+#include "peers.h"
 #include "worker.h"
 
 namespace dohost::server {
@@ -20,6 +22,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<EventLoop>> loops;
   rpc::Router router;
   std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<Peers> peers;  // null without a registry folder
   std::unique_ptr<http::Server> http;
   bool stopped = false;
 };
@@ -116,6 +119,17 @@ void Server::start() {
 
   std::vector<EventLoop*> loops;
   for (auto& loop : impl_->loops) loops.push_back(loop.get());
+  if (!options.registryDir.empty()) {
+    std::vector<Worker*> workers;
+    for (auto& worker : impl_->workers) workers.push_back(worker.get());
+    impl_->peers = std::make_unique<Peers>(options.registryDir, loops, impl_->router);
+    try {
+      impl_->peers->start(workers);
+    } catch (const Error& e) {
+      throw StartupError(e.what());
+    }
+  }
+
   Worker* entry = impl_->workers.front().get();
   impl_->http = std::make_unique<http::Server>(
       loops, [entry](http::Request request, http::Respond respond) {
@@ -129,6 +143,15 @@ void Server::start() {
 }
 
 std::vector<std::string> Server::banner() const {
+  std::map<std::pair<std::string, std::string>, Peers::Status> remote;
+  if (impl_->peers) remote = impl_->peers->announce();
+  // In this process, or in another one through the registry.
+  auto state = [&](const std::string& worker, const std::string& binding,
+                   const std::string& target) {
+    auto it = remote.find({worker, binding});
+    bool connected = it != remote.end() ? it->second.connected : impl_->router.has(target);
+    return connected ? "[connected]" : "[not connected]";
+  };
   std::vector<std::string> lines;
   for (const auto& worker : impl_->workers) {
     const auto& config = worker->config();
@@ -150,14 +173,13 @@ std::vector<std::string> Server::banner() const {
       std::string what = binding.className;
       if (!binding.scriptName.empty() && binding.scriptName != config.name) {
         what += " (in " + binding.scriptName + ") " +
-                (impl_->router.has(binding.scriptName) ? "[connected]" : "[not connected]");
+                state(config.name, binding.name, binding.scriptName);
       }
       row("env." + binding.name, "Durable Object", what);
     }
     for (const auto& service : config.services) {
       row("env." + service.binding, "Service",
-          service.service + (impl_->router.has(service.service) ? " [connected]"
-                                                                : " [not connected]"));
+          service.service + " " + state(config.name, service.binding, service.service));
     }
     for (const auto& [name, json] : config.vars) {
       // Values are not shown: vars may hold secrets.
@@ -173,6 +195,7 @@ uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 void Server::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
+  if (impl_->peers) impl_->peers->stop();
   if (impl_->http) impl_->http->stop();
   for (auto& worker : impl_->workers) worker->shutdown();
   impl_->http.reset();

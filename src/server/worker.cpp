@@ -1,6 +1,7 @@
 // Worker: loads a Worker's code into its isolate and runs its fetch events.
 #include "worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -46,6 +47,21 @@ std::string displayPath(const std::filesystem::path& path) {
   auto relative = std::filesystem::relative(path, std::filesystem::current_path(), error);
   if (error || relative.empty() || relative.string().rfind("..", 0) == 0) return path.string();
   return relative.string();
+}
+
+// delete_all_deletes_alarm: on from 2026-02-24, or by flag either way (workerd's rule).
+bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
+  const auto& flags = config.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  if (has("delete_all_deletes_alarm")) return true;
+  if (has("delete_all_preserves_alarm")) return false;
+  return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
+}
+
+actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+  actor::StorageOptions options;
+  options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
+  return options;
 }
 
 }  // namespace
@@ -128,6 +144,7 @@ std::vector<std::string> Worker::startOnLoop() {
     for (const auto& diagnostic : config::checkExports(config_, exported)) {
       errors.push_back(diagnostic.message);
     }
+    recordExports(exported);
 
     // Every class this Worker defines may be called, bound or not.
     for (const auto& binding : config_.durableObjects) {
@@ -179,8 +196,38 @@ std::vector<std::string> Worker::startOnLoop() {
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
+  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+    errors.push_back(problem);
+  }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
+}
+
+void Worker::recordExports(const std::vector<std::string>& exported) {
+  auto context = isolate_->context();
+  auto exports = isolate_->mainExports();
+  for (const auto& binding : config_.durableObjects) {
+    if (binding.scriptName.empty() || binding.scriptName == config_.name) {
+      classes_.push_back(binding.className);
+    }
+  }
+  for (const auto& migration : config_.migrations) {
+    for (const auto& list : {migration.newSqliteClasses, migration.newClasses}) {
+      for (const auto& name : list) {
+        if (std::find(classes_.begin(), classes_.end(), name) == classes_.end()) {
+          classes_.push_back(name);
+        }
+      }
+    }
+  }
+  if (exports->Has(context, toV8(isolate_->v8(), "default")).FromMaybe(false)) {
+    entrypoints_.push_back("default");
+  }
+  for (const auto& name : exported) {
+    if (name == "default") continue;
+    if (std::find(classes_.begin(), classes_.end(), name) != classes_.end()) continue;
+    entrypoints_.push_back(name);
+  }
 }
 
 void Worker::handleHttp(http::Request request, http::Respond respond) {

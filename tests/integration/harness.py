@@ -24,9 +24,10 @@ START_TIMEOUT_S = 30
 class Dohost:
     """One `dohost serve` process and its output."""
 
-    def __init__(self, configs, persist=None, extra=(), cwd=None):
+    def __init__(self, configs, persist=None, extra=(), cwd=None, registry=None):
         self.configs = [c if os.path.isabs(c) else os.path.join(WORKERS, c) for c in configs]
         self.persist = persist
+        self.registry = registry
         self.extra = list(extra)
         self.cwd = cwd
         self.process = None
@@ -42,6 +43,8 @@ class Dohost:
         command += ["--port", "0"]
         if self.persist:
             command += ["--persist-to", self.persist]
+        if self.registry:
+            command += ["--registry", self.registry]
         return command + self.extra
 
     def start(self):
@@ -114,15 +117,20 @@ class DohostTestCase(unittest.TestCase):
 
     def setUp(self):
         self.state = tempfile.mkdtemp(prefix="dohost-test-")
+        # A dev registry of the test's own, so that servers of other tests
+        # (or of a person at the same machine) never see each other.
+        self.registry = tempfile.mkdtemp(prefix="dohost-registry-")
         self.servers = []
 
     def tearDown(self):
         for server in self.servers:
             server.stop()
         shutil.rmtree(self.state, ignore_errors=True)
+        shutil.rmtree(self.registry, ignore_errors=True)
 
     def serve(self, *configs, **kwargs):
         kwargs.setdefault("persist", self.state)
+        kwargs.setdefault("registry", self.registry)
         server = Dohost(list(configs), **kwargs)
         self.servers.append(server)
         return server.start()

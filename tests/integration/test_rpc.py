@@ -43,12 +43,12 @@ class ServiceBindings(DohostTestCase):
 
     def test_a_binding_to_a_worker_not_loaded_fails_at_once(self):
         server = self.serve(*self.configs)
-        message = ('Service binding "GONE" cannot reach Worker "rpc-not-loaded": it is not '
-                   'running in this dohost process')
+        # No process runs it: RPC rejects, fetch() answers 503, with wrangler dev's words.
+        message = 'Worker "rpc-not-loaded" not found. Make sure it is running locally.'
         self.assertEqual(self.call(server, "/not-loaded"),
                          {"error": {"name": "Error", "message": message}})
         self.assertEqual(self.call(server, "/not-loaded-fetch"),
-                         {"error": {"name": "Error", "message": message}})
+                         {"ok": {"status": 503, "body": message}})
         self.assertIn("env.GONE", server.output())
         self.assertRegex(server.output(), r"rpc-not-loaded \[not connected\]")
         self.assertRegex(server.output(), r"env.BACK .*rpc-back \[connected\]")

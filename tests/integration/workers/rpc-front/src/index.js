@@ -54,7 +54,10 @@ const routes = {
   "/plain-no-args": (env) => env.BACK.one(),
   "/reserved": (env) => env.NAMED.connectX(),
   "/not-loaded": (env) => env.GONE.anything(),
-  "/not-loaded-fetch": (env) => env.GONE.fetch("http://x/"),
+  "/not-loaded-fetch": async (env) => {
+    const response = await env.GONE.fetch("http://x/");
+    return { status: response.status, body: await response.text() };
+  },
   "/relative": (env) => env.BACK.fetch("/relative"),
   "/scheme": (env) => env.BACK.fetch("ws://x/"),
   "/pipeline-get": async (env) => await env.ECHO.getByName("a").value.nested.deep,
