@@ -52,6 +52,7 @@ import {
 } from './web/timers.js';
 import {
   initGlobalScope,
+  setCloneRules,
   Navigator,
   navigator,
   performance,
@@ -197,6 +198,20 @@ export function setup(natives) {
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
+  setCloneRules([
+    [Headers, 'clone'], [Request, 'clone'], [File, 'refuse'], [Blob, 'clone'],
+    [DOMException, 'clone'], [Response, 'stream'],
+    [streams.ReadableStream, 'stream'], [streams.WritableStream, 'stream'],
+    [streams.TransformStream, 'stream'], [events.AbortSignal, 'signal'],
+    [URL, 'refuse'], [URLSearchParams, 'refuse'], [FormData, 'refuse'],
+    [events.Event, 'refuse'], [events.EventTarget, 'refuse'],
+    [TextEncoder, 'refuse'], [TextDecoder, 'refuse'],
+    [webCrypto.CryptoKey, 'refuse'], [webCrypto.Crypto, 'refuse'],
+    [webCrypto.SubtleCrypto, 'refuse'], [URLPattern, 'refuse'],
+    [streams.TextEncoderStream, 'refuse'], [streams.TextDecoderStream, 'refuse'],
+    [streams.CompressionStream, 'refuse'],
+    [streams.DecompressionStream, 'refuse'],
+  ]);
   defineGlobals({
     Headers,
     Request,
