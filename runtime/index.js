@@ -50,6 +50,7 @@ import {
 } from './web/timers.js';
 import {
   initGlobalScope,
+  setCloneRules,
   Navigator,
   navigator,
   performance,
@@ -61,6 +62,7 @@ import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers
 import {
   DurableObjectState,
   initDurableObjects,
+  instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
 import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
@@ -218,8 +220,24 @@ async function createInstance(exports, className, hex, name, storage, env,
   const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
+  // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
+  instanceConstructed(storage, instance);
   await state.settled();
   return instance;
+}
+
+// The argument of alarm(): own properties, as workerd gives them.
+class AlarmInvocationInfo {
+  constructor(scheduledTime, retryCount) {
+    this.scheduledTime = scheduledTime;
+    this.retryCount = retryCount;
+    this.isRetry = retryCount > 0;
+  }
+}
+
+// Runs the object's alarm() handler; the host checked that it exists.
+function invokeAlarm(instance, scheduledTime, retryCount) {
+  return instance.alarm(new AlarmInvocationInfo(scheduledTime, retryCount));
 }
 
 // Names of the classes a module exports, for config checks.
@@ -238,6 +256,20 @@ export function setup(natives) {
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
+  setCloneRules([
+    [Headers, 'clone'], [Request, 'clone'], [File, 'refuse'], [Blob, 'clone'],
+    [DOMException, 'clone'], [Response, 'stream'],
+    [streams.ReadableStream, 'stream'], [streams.WritableStream, 'stream'],
+    [streams.TransformStream, 'stream'], [events.AbortSignal, 'signal'],
+    [URL, 'refuse'], [URLSearchParams, 'refuse'], [FormData, 'refuse'],
+    [events.Event, 'refuse'], [events.EventTarget, 'refuse'],
+    [TextEncoder, 'refuse'], [TextDecoder, 'refuse'],
+    [webCrypto.CryptoKey, 'refuse'], [webCrypto.Crypto, 'refuse'],
+    [webCrypto.SubtleCrypto, 'refuse'], [URLPattern, 'refuse'],
+    [streams.TextEncoderStream, 'refuse'], [streams.TextDecoderStream, 'refuse'],
+    [streams.CompressionStream, 'refuse'],
+    [streams.DecompressionStream, 'refuse'],
+  ]);
   defineGlobals({
     Headers,
     Request,
@@ -307,6 +339,7 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
+    invokeAlarm,
     configureRpc,
     invokeActor,
     invokeEntrypoint,

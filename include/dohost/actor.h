@@ -22,11 +22,17 @@
 #include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
 
-namespace dohost::storage {
-class Database;
-}
-
 namespace dohost::actor {
+
+// How a Worker's Durable Objects keep their data (see docs/storage.md).
+struct StorageOptions {
+  // Every object's database, and the alarm index, live in memory and go with the process.
+  bool inMemory = false;
+  // storage.deleteAll() deletes the alarm too (compatibility flag delete_all_deletes_alarm).
+  bool deleteAllDeletesAlarm = false;
+};
+
+class StorageHost;
 
 // The Durable Object machinery of one Worker's isolate. Lives on the
 // isolate's loop; all methods run there.
@@ -49,6 +55,10 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
+  // Starts storage once classes and env are set: schedules the alarms kept from earlier runs.
+  // Returns the problems found (each one line for the startup report).
+  std::vector<std::string> startStorage(const StorageOptions& options);
+
   // How long an object may stay idle (no event waiting or running, no
   // blockConcurrencyWhile() in progress) before it is evicted; its storage
   // stays and the next event constructs it again. Process-wide; set before
@@ -61,6 +71,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
 
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
   rpc::Target namespaceTarget(int handle) override;
+  rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) override;
 
  private:
   struct Namespace {
@@ -68,6 +79,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
     std::string className;
     IdFactory ids;
   };
+  friend class StorageHost;
   struct Instance;
   struct PendingEvent {
     Event event;
@@ -76,10 +88,6 @@ class ActorHost final : public jsrpc::ActorDirectory {
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
   void installNamespaceNatives();
-  // ctx.storage natives, in storage_natives.cpp.
-  void installStorageNatives();
-  void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
-  storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 
   // Instance lifecycle, in instances.cpp.
   Instance& instanceFor(const rpc::Target& target);
@@ -105,6 +113,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
   std::function<bool()> busy_;
+  std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances
 };
 
 }  // namespace dohost::actor

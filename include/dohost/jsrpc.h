@@ -41,6 +41,13 @@ class ActorDirectory {
   // The Worker and class of namespace `handle` (a handle the runtime got
   // from `env`), as the start of a call's target.
   virtual rpc::Target namespaceTarget(int handle) = 0;
+
+  // Wraps the reply to a call for `target` so that it leaves only once the
+  // writes the object made before it are durable (its output gate). Call
+  // the wrapped reply on the isolate's loop.
+  virtual rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) {
+    return reply;
+  }
 };
 
 // Cloudflare's per-request limits on calls through bindings, counted for

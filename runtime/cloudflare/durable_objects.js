@@ -2,30 +2,27 @@
 // Stubs and their calls are rpc.js's. Namespaces and IDs
 // live in namespace.js and durable_object_id.js.
 
-import { SqlStorage } from './sql.js';
 import { DurableObjectId } from './durable_object_id.js';
 import { makeDurableObjectStub } from './rpc.js';
+import { initSql } from './sql.js';
+import { initStorage, makeStorage } from './storage.js';
 
 let natives;
 
 export function initDurableObjects(hostNatives) {
   natives = hostNatives;
+  initSql(hostNatives);
+  initStorage(hostNatives);
+}
+
+// The object's constructor has returned: tells the host whether its class
+// has an alarm() handler, which setAlarm() requires from now on.
+export function instanceConstructed(storageHandle, instance) {
+  natives.instanceConstructed(storageHandle, typeof instance.alarm === 'function');
 }
 
 export function makeStub(nsHandle, id) {
   return makeDurableObjectStub(nsHandle, id, DurableObjectId.hexOf(id));
-}
-
-export class DurableObjectStorage {
-  #sql;
-
-  constructor(handle) {
-    this.#sql = new SqlStorage(natives, handle);
-  }
-
-  get sql() {
-    return this.#sql;
-  }
 }
 
 export class DurableObjectState {
@@ -38,7 +35,8 @@ export class DurableObjectState {
   constructor(id, storageHandle) {
     this.id = id;
     this.#handle = storageHandle;
-    this.#storage = new DurableObjectStorage(storageHandle);
+    this.#storage = makeStorage(storageHandle, (fn) =>
+      this.blockConcurrencyWhile(fn));
   }
 
   get storage() {

@@ -146,6 +146,97 @@ export const scheduler = new Scheduler(kConstruct);
 // ===========================================================================
 // structuredClone, reportError
 
+// ---- structuredClone of dohost's own classes. V8's serializer sees their
+// instances as plain objects (their state is in private fields), so they
+// are found first and handled as workerd handles its C++ types: Headers,
+// Request, Blob and DOMException are cloned (at the top level; nested in
+// other values dohost refuses them by name), the rest refused with
+// workerd's DataCloneError.
+
+let hostTypes = null;
+
+// Set by runtime/index.js once every class exists: [[Class, rule], ...],
+// rule being 'clone', 'stream', 'signal' or 'refuse'.
+export function setCloneRules(rules) {
+  hostTypes = rules;
+}
+
+function hostRule(value) {
+  if (hostTypes === null) return null;
+  for (const [Class, rule] of hostTypes) {
+    if (value instanceof Class) return [Class, rule];
+  }
+  return null;
+}
+
+function cloneError(message) {
+  return new DOMException(message, 'DataCloneError');
+}
+
+function refusal(value, Class, rule) {
+  const name = value[Symbol.toStringTag] ?? Class.name;
+  if (rule === 'stream') {
+    return cloneError('ReadableStream can only be serialized for RPC.');
+  }
+  if (rule === 'signal') {
+    return cloneError('AbortSignal serialization is not enabled.');
+  }
+  if (rule === 'clone') {
+    return cloneError(`structuredClone() of a ${name} inside another value ` +
+      'is not implemented in dohost.');
+  }
+  return cloneError(`Could not serialize object of type "${name}". This ` +
+    'type does not support serialization.');
+}
+
+// Throws for the first host object found inside `root` (not `root` itself).
+function checkNested(root) {
+  const seen = new Set([root]);
+  const stack = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    let children;
+    if (Array.isArray(value)) {
+      children = value;
+    } else if (value instanceof Map) {
+      children = [...value.keys(), ...value.values()];
+    } else if (value instanceof Set) {
+      children = [...value];
+    } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+      continue;
+    } else {
+      children = Object.values(value);
+    }
+    for (const child of children) {
+      if (child === null || typeof child !== 'object' || seen.has(child)) {
+        continue;
+      }
+      seen.add(child);
+      const found = hostRule(child);
+      if (found !== null) throw refusal(child, found[0], found[1]);
+      stack.push(child);
+    }
+  }
+}
+
+function cloneHostObject(value, Class) {
+  switch (Class.name) {
+    case 'Headers':
+      return new Class(value);
+    case 'Blob':
+      return new Class([value], { type: value.type });
+    case 'DOMException':
+      return new Class(value.message, value.name);
+    case 'Request':
+      if (value.body !== null) {
+        throw cloneError('ReadableStream can only be serialized for RPC.');
+      }
+      return new Class(value.url, { method: value.method,
+        headers: value.headers, redirect: value.redirect });
+  }
+  throw refusal(value, Class, 'refuse');
+}
+
 export function structuredClone(...args) {
   if (args.length < 1) {
     throw new TypeError(
@@ -179,6 +270,14 @@ export function structuredClone(...args) {
         if (!transfer.includes(item)) transfer.push(item);
       }
     }
+  }
+  if (value !== null && typeof value === 'object') {
+    const found = hostRule(value);
+    if (found !== null) {
+      if (found[1] === 'clone') return cloneHostObject(value, found[0]);
+      throw refusal(value, found[0], found[1]);
+    }
+    checkNested(value);
   }
   return natives.structuredClone(value, transfer);
 }

@@ -8,6 +8,7 @@
 #include "dohost/log.h"
 #include "dohost/storage.h"
 #include "instance.h"
+#include "storage_host.h"
 
 namespace dohost::actor {
 
@@ -17,11 +18,14 @@ using js::toV8;
 ActorHost::ActorHost(js::Isolate& isolate, std::string worker, std::filesystem::path persistDir)
     : isolate_(isolate),
       worker_(std::move(worker)),
-      persistDir_(std::move(persistDir)) {}
+      persistDir_(std::move(persistDir)),
+      storage_(std::make_unique<StorageHost>(*this)) {}
 
 ActorHost::~ActorHost() {
   v8::Isolate::Scope scope(isolate_.v8());
+  // Writes not yet committed are kept: the objects' storage commits as it closes.
   instances_.clear();
+  storage_.reset();
   env_.Reset();
 }
 
@@ -37,6 +41,10 @@ void ActorHost::defineClass(const std::string& className, bool sqlite) {
 
 void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
 
+std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {
+  return storage_->start(options);
+}
+
 // ==== Natives ===============================================================
 
 ActorHost::Namespace& ActorHost::namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -48,8 +56,12 @@ ActorHost::Namespace& ActorHost::namespaceOf(const v8::FunctionCallbackInfo<v8::
 
 void ActorHost::installNatives() {
   installNamespaceNatives();
-  installStorageNatives();
+  storage_->installNatives();
   installInstanceNatives();
+}
+
+rpc::Reply ActorHost::outputGate(const rpc::Target& target, rpc::Reply reply) {
+  return storage_->outputGate(target.className + "/" + target.objectId, std::move(reply));
 }
 
 rpc::Target ActorHost::namespaceTarget(int handle) {

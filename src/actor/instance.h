@@ -15,6 +15,8 @@
 #include "dohost/actor.h"
 #include "dohost/storage.h"
 
+#include "object_storage.h"
+
 namespace dohost::actor {
 
 // One live Durable Object.
@@ -33,7 +35,7 @@ struct ActorHost::Instance {
   Jurisdiction jurisdiction = Jurisdiction::kNone;
   bool ready = false;  // constructed, blockConcurrencyWhile() of the constructor done
   v8::Global<v8::Object> object;
-  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<ObjectStorage> storage;
   int storageHandle = -1;
   std::deque<PendingEvent> queue;
   int gateLocks = 0;  // blockConcurrencyWhile() callbacks not yet settled

@@ -10,6 +10,7 @@
 #include "dohost/storage.h"
 
 #include "instance.h"
+#include "storage_host.h"
 
 namespace dohost::actor {
 
@@ -52,13 +53,13 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   auto parsed = IdFactory(worker_, instance.className).parse(instance.hex);
   instance.jurisdiction = parsed.id ? parsed.id->jurisdiction : Jurisdiction::kNone;
   auto it = classes_.find(target.className);
-  if (it != classes_.end() && it->second) {
-    auto folder = persistDir_ / "do" / worker_ / instance.className;
-    if (instance.jurisdiction != Jurisdiction::kNone) {
-      folder /= std::string(jurisdictionName(instance.jurisdiction));
-    }
-    instance.database = storage::Database::open(folder / (instance.hex + ".sqlite"));
+  auto folder = persistDir_ / "do" / worker_ / instance.className;
+  if (instance.jurisdiction != Jurisdiction::kNone) {
+    folder /= std::string(jurisdictionName(instance.jurisdiction));
   }
+  instance.storage = storage_->open(instance.storageHandle, instance.className, instance.hex,
+                                    instance.name, folder / (instance.hex + ".sqlite"),
+                                    it != classes_.end() && it->second);
   log::debug("actor", "construct class=" + instance.className + " id=" + instance.hex);
 
   // The constructor runs once; events queue behind it and behind the
@@ -233,7 +234,7 @@ void ActorHost::reset(Instance& instance, v8::Local<v8::Value> error) {
                           isolate_.describe(error));
   // Storage written since the last commit is dropped, as workerd rolls back
   // an object it resets.
-  if (instance.database) instance.database->rollbackBatch();
+  instance.storage->discard("the object was reset");
   auto owned = std::move(instances_[instance.key]);
   instances_.erase(owned->key);
   storageHandles_[owned->storageHandle] = nullptr;

@@ -302,6 +302,8 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
                      "Worker \"" + worker_ + "\" has no Durable Object classes");
       return;
     }
+    // The reply leaves once the object's writes before it are durable.
+    reply = actors_->outputGate(call->target, std::move(reply));
     auto argsGlobal = std::make_shared<v8::Global<v8::Value>>(isolate, args);
     actors_->dispatch(
         call->target,

@@ -49,6 +49,21 @@ std::string displayPath(const std::filesystem::path& path) {
   return relative.string();
 }
 
+// delete_all_deletes_alarm: on from 2026-02-24, or by flag either way (workerd's rule).
+bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
+  const auto& flags = config.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  if (has("delete_all_deletes_alarm")) return true;
+  if (has("delete_all_preserves_alarm")) return false;
+  return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
+}
+
+actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+  actor::StorageOptions options;
+  options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
+  return options;
+}
+
 }  // namespace
 
 Worker::Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
@@ -181,6 +196,9 @@ std::vector<std::string> Worker::startOnLoop() {
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
+  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+    errors.push_back(problem);
+  }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
 }
