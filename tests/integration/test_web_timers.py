@@ -138,6 +138,7 @@ class WebTimers(DohostTestCase):
             "blob": ["a/b", "xy"],
             "domException": ["AbortError", "m", 20, True],
             "request": ["DELETE", "http://x/"],
+            "nested": [True, True, True, True, [["b", "2"]], "n", [1, "TimeoutError", 3], 5],
         })
 
     def test_execution_context(self):

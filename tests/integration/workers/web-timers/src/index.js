@@ -254,6 +254,20 @@ async function hostCloneChecks() {
   out.blob = [blob.type, await blob.text()];
   out.domException = [error.name, error.message, error.code, error instanceof DOMException];
   out.request = [request.method, request.url];
+  const shared = new Headers({ b: "2" });
+  const nested = structuredClone({
+    list: [shared, shared, new Blob(["n"])],
+    map: new Map([["h", shared]]),
+    set: new Set([1, new DOMException("d", "TimeoutError"), 3]),
+    when: new Date(5),
+  });
+  out.nested = [
+    nested.list[0] instanceof Headers, nested.list[0] === nested.list[1],
+    nested.list[0] === nested.map.get("h"), nested.list[0] !== shared,
+    [...nested.list[0]], await nested.list[2].text(),
+    [...nested.set].map((x) => (typeof x === "object" ? x.name : x)),
+    nested.when.getTime(),
+  ];
   return out;
 }
 
