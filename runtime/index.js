@@ -32,6 +32,8 @@ import {
   invokeExport,
   makeServiceStub,
   reviveResult,
+  errorToWire,
+  errorFromWire,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -50,6 +52,7 @@ import {
 } from './web/timers.js';
 import {
   initGlobalScope,
+  setCloneRules,
   Navigator,
   navigator,
   performance,
@@ -93,66 +96,6 @@ function makeConsole(natives) {
     error: write('error'),
     trace: write('trace'),
   };
-}
-
-// Error types that keep their class across RPC (workerd's legacy error
-// serialization); any other name is folded into the message.
-const kErrorTypes = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-  AggregateError,
-};
-
-function describeThrown(value) {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object' || typeof value === 'function') {
-    if (!(value instanceof Error) && !(value instanceof DOMException)) {
-      // V8's own rendering of a thrown non-error object.
-      const proto = Object.getPrototypeOf(value);
-      const ctor = proto && proto.constructor && proto.constructor.name;
-      return `#<${ctor || 'Object'}>`;
-    }
-  }
-  return String(value);
-}
-
-function errorToWire(error) {
-  if (error instanceof DOMException) {
-    return {
-      type: 'DOMException',
-      name: error.name,
-      message: error.message,
-    };
-  }
-  if (error instanceof Error) {
-    // workerd keeps the class of the built-in names, whatever the
-    // constructor; any other name is folded into the message.
-    const name = String(error.name);
-    const message = String(error.message);
-    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
-    return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
-  }
-  return { type: 'Error', name: 'Error', message: describeThrown(error) };
-}
-
-function errorFromWire(wire) {
-  let error;
-  if (wire.type === 'DOMException') {
-    error = new DOMException(wire.message, wire.name);
-  } else if (wire.type === 'AggregateError') {
-    // workerd's legacy serialization drops the errors list.
-    error = new AggregateError([], wire.message);
-    delete error.errors;
-  } else {
-    error = new (kErrorTypes[wire.type] || Error)(wire.message);
-  }
-  error.remote = true;
-  return error;
 }
 
 function makeEnv(bindings) {
@@ -255,6 +198,20 @@ export function setup(natives) {
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
+  setCloneRules([
+    [Headers, 'clone'], [Request, 'clone'], [File, 'refuse'], [Blob, 'clone'],
+    [DOMException, 'clone'], [Response, 'stream'],
+    [streams.ReadableStream, 'stream'], [streams.WritableStream, 'stream'],
+    [streams.TransformStream, 'stream'], [events.AbortSignal, 'signal'],
+    [URL, 'refuse'], [URLSearchParams, 'refuse'], [FormData, 'refuse'],
+    [events.Event, 'refuse'], [events.EventTarget, 'refuse'],
+    [TextEncoder, 'refuse'], [TextDecoder, 'refuse'],
+    [webCrypto.CryptoKey, 'refuse'], [webCrypto.Crypto, 'refuse'],
+    [webCrypto.SubtleCrypto, 'refuse'], [URLPattern, 'refuse'],
+    [streams.TextEncoderStream, 'refuse'], [streams.TextDecoderStream, 'refuse'],
+    [streams.CompressionStream, 'refuse'],
+    [streams.DecompressionStream, 'refuse'],
+  ]);
   defineGlobals({
     Headers,
     Request,

@@ -102,8 +102,12 @@ class RpcHost final : public rpc::Endpoint {
   // The Response a fetch() gets from a Worker no process runs.
   v8::MaybeLocal<v8::Object> unavailableResponse(const std::string& message);
   // Replies to a call with what `result` (a value or a promise) settles to.
-  void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply);
-  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
+  // `objectId`: the Durable Object the call ran on, if any (enhanced error
+  // serialization tells the caller).
+  void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply,
+                 const std::string& objectId = "");
+  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error,
+                  const std::string& objectId = "");
   void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
                       const std::string& message);
 

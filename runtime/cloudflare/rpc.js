@@ -5,7 +5,7 @@
 // messages (natives.rpcCall); values are structured-cloned by the host.
 
 import { DurableObject, RpcTarget, WorkerEntrypoint } from './workers.js';
-import { Request } from '../web/request.js';
+import { Request, requestFromWire } from '../web/request.js';
 import { Response } from '../web/response.js';
 import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
@@ -27,8 +27,15 @@ let paramsDupStubs = false;
 let limits = { enforce: true, serviceInvocations: 32, subrequests: 10000 };
 const requestCounts = new WeakMap();
 
+// Errors cross RPC with workerd's enhanced serialization (own properties,
+// cause, custom names kept) from 2026-04-21, or its legacy rules before.
+let enhancedErrors = false;
+
 export function configureRpc(worker, compatibilityDate, flags, hostLimits) {
   selfWorker = worker;
+  enhancedErrors = flags.includes('enhanced_error_serialization') ||
+    (compatibilityDate >= '2026-04-21' &&
+      !flags.includes('legacy_error_serialization'));
   if (hostLimits) limits = hostLimits;
   paramsDupStubs = flags.includes('rpc_params_dup_stubs') ||
     (compatibilityDate >= '2026-01-20' &&
@@ -99,10 +106,17 @@ function isCapability(value) {
 // Markers: ['h', headers], ['b', bytes, type], ['r', worker, exportId],
 // ['q', url, method, headers, redirect, body], ['p', status, statusText,
 // headers, body], where body is null, bytes, or ['r', worker, exportId].
+// DOMExceptions keep their class (['d', message, name]); with enhanced
+// error serialization so do errors, with their own properties
+// (['e', proto, message, props]).
 function isWebValue(value) {
+  if (value === null || typeof value !== 'object') return false;
   return value instanceof Request || value instanceof Response ||
     value instanceof Headers || value instanceof Blob ||
-    isReadableStream(value);
+    value instanceof DOMException ||
+    (enhancedErrors && value instanceof Error) ||
+    // A cheap check first: isReadableStream() throws to say no.
+    (value instanceof ReadableStream && isReadableStream(value));
 }
 
 // What a stream's receiver calls, chunk by chunk.
@@ -138,6 +152,12 @@ function bodyDescriptor(body) {
 }
 
 function webDescriptor(value) {
+  if (value instanceof DOMException) return ['d', value.message, value.name];
+  if (value instanceof Error) {
+    const wire = enhancedErrorWire(value, undefined) ??
+      { proto: 'Error', message: String(value.message), props: {} };
+    return ['e', wire.proto, wire.message, wire.props];
+  }
   if (value instanceof Headers) return ['h', headersToList(value)];
   if (value instanceof Blob) return ['b', bytesOfBlob(value), value.type];
   if (value instanceof Request) {
@@ -179,12 +199,27 @@ function bodyFromDescriptor(body) {
 function webFromDescriptor(descriptor) {
   const [kind, ...rest] = descriptor;
   switch (kind) {
+    case 'd':
+      return new DOMException(rest[0], rest[1]);
+    case 'e': {
+      const error = errorFromWire({ type: 'enhanced', proto: rest[0],
+        message: rest[1], props: rest[2] });
+      delete error.remote;
+      return error;
+    }
     case 'h':
       return new Headers(rest[0]);
     case 'b':
       return new Blob([rest[0]], { type: rest[1] });
     case 'r':
       return remoteStream(rest[0], rest[1]);
+    case 'Q':
+      return requestFromWire({
+        method: rest[1],
+        url: rest[0],
+        headers: rest[2],
+        body: bodyFromDescriptor(rest[4]),
+      });
     case 'q':
       return new Request(rest[0], {
         method: rest[1],
@@ -266,8 +301,9 @@ function capMarker(value, passed) {
   }
   if (address !== null) passed.push(value);
   // Functions, RpcTargets and stubs of other isolates' exports are lent
-  // from here; calls to a forwarded stub go through this isolate.
-  const id = exportCapability(value);
+  // from here; calls to a forwarded stub go through this isolate, on a
+  // dup() of it that the receiver's release disposes.
+  const id = exportCapability(address !== null ? value.dup() : value);
   return { [kCapKey]: ['x', selfWorker, id, typeof value === 'function'] };
 }
 
@@ -576,6 +612,9 @@ async function fetchThrough(address, input, init, argumentCount) {
   }
   const sent = url === request.url ? request : new Request(url, request);
   const [value] = prepareValue([sent]);
+  // The receiver's fetch handler gets it as an incoming request ('Q'):
+  // built without parsing the URL again, headers immutable, as from HTTP.
+  value[0][kCapKey][0] = 'Q';
   return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
 }
 
@@ -803,6 +842,11 @@ function settledValue(result) {
     return [out, hasCaps];
   };
   if (result instanceof Promise) return result.then(prepare);
+  // An RpcPromise (a call made through a forwarded stub) is a thenable.
+  if ((typeof result === 'function' || typeof result === 'object') &&
+      result !== null && !isStub(result) && typeof result.then === 'function') {
+    return Promise.resolve(result).then(prepare);
+  }
   return prepare(result);
 }
 
@@ -967,4 +1011,136 @@ function callEntrypoint(exports, name, env, ctx, op, path, args) {
   }
   return invokeOn(target, true, kEntrypointReserved, op, path, args,
     { env, ctx });
+}
+
+// ===========================================================================
+// Errors
+
+// The error types that keep their class across RPC, by name.
+const kErrorTypes = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+  AggregateError,
+};
+
+function describeThrown(value) {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object' || typeof value === 'function') {
+    if (!(value instanceof Error) && !(value instanceof DOMException)) {
+      // V8's own rendering of a thrown non-error object.
+      const proto = Object.getPrototypeOf(value);
+      const ctor = proto && proto.constructor && proto.constructor.name;
+      return `#<${ctor || 'Object'}>`;
+    }
+  }
+  return String(value);
+}
+
+// Whether V8's serializer takes `value` as it is (no functions, symbols or
+// types only RPC knows); used to fall back to the legacy form.
+function plainlyClonable(value, seen = new Set()) {
+  if (typeof value === 'function' || typeof value === 'symbol') return false;
+  if (value === null || typeof value !== 'object') return true;
+  if (seen.has(value)) return true;
+  seen.add(value);
+  if (value instanceof DOMException || value instanceof RpcTarget ||
+      isStub(value)) {
+    return false;
+  }
+  // V8 clones nested errors itself (class by name, message, stack).
+  if (value instanceof Error) return true;
+  let children;
+  if (value instanceof Map) {
+    children = [...value].flat();
+  } else if (value instanceof Set) {
+    children = [...value];
+  } else if (Array.isArray(value) ||
+      Object.getPrototypeOf(value) === Object.prototype) {
+    children = Object.values(value);
+  } else {
+    return isLeaf(value);
+  }
+  return children.every((child) => plainlyClonable(child, seen));
+}
+
+function enhancedErrorWire(error, durableObjectId) {
+  const props = {};
+  for (const key of Object.keys(error)) props[key] = error[key];
+  for (const key of ['cause', 'errors']) {
+    if (Object.prototype.hasOwnProperty.call(error, key)) props[key] = error[key];
+  }
+  if (!plainlyClonable(props)) return null;
+  const name = String(error.name);
+  // A built-in name is carried by the class.
+  if (Object.hasOwn(kErrorTypes, name)) delete props.name;
+  return {
+    type: 'enhanced',
+    proto: Object.hasOwn(kErrorTypes, name) ? name : 'Error',
+    message: String(error.message),
+    props,
+    durableObjectId,
+  };
+}
+
+// A thrown value as it travels in a Return's error.
+export function errorToWire(error, durableObjectId) {
+  if (error instanceof DOMException) {
+    return { type: 'DOMException', name: error.name, message: error.message };
+  }
+  if (enhancedErrors) {
+    if (error instanceof Error) {
+      const wire = enhancedErrorWire(error, durableObjectId);
+      if (wire !== null) return wire;
+    } else if (error !== null && typeof error === 'object' &&
+        plainlyClonable(error)) {
+      return { type: 'value', value: error, durableObjectId };
+    }
+  }
+  if (error instanceof Error) {
+    // Legacy: the class of the built-in names is kept whatever the
+    // constructor; any other name is folded into the message.
+    const name = String(error.name);
+    const message = String(error.message);
+    if (Object.hasOwn(kErrorTypes, name)) return { type: name, name, message };
+    return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
+  }
+  return { type: 'Error', name: 'Error', message: describeThrown(error) };
+}
+
+export function errorFromWire(wire) {
+  let error;
+  if (wire.type === 'DOMException') {
+    error = new DOMException(wire.message, wire.name);
+  } else if (wire.type === 'enhanced') {
+    error = wire.proto === 'AggregateError'
+      ? new AggregateError([], wire.message)
+      : new (kErrorTypes[wire.proto] || Error)(wire.message);
+    if (wire.proto === 'AggregateError') delete error.errors;
+    for (const [key, value] of Object.entries(wire.props)) {
+      if (key === 'cause' || key === 'errors') {
+        Object.defineProperty(error, key, {
+          value, writable: true, configurable: true, enumerable: false,
+        });
+      } else {
+        error[key] = value;
+      }
+    }
+    if (wire.durableObjectId) error.durableObjectId = wire.durableObjectId;
+  } else if (wire.type === 'value') {
+    error = wire.value;
+    if (wire.durableObjectId) error.durableObjectId = wire.durableObjectId;
+  } else if (wire.type === 'AggregateError') {
+    // workerd's legacy serialization drops the errors list.
+    error = new AggregateError([], wire.message);
+    delete error.errors;
+  } else {
+    error = new (kErrorTypes[wire.type] || Error)(wire.message);
+  }
+  error.remote = true;
+  return error;
 }

@@ -189,15 +189,15 @@ export class Body {
     return Body.#read(this, (bytes) => JSON.parse(utf8Decode(bytes)));
   }
 
-  blob() {
-    const type = Body.#contentType(this);
-    return Body.#read(this, (bytes) => new Blob([bytes], { type }));
-  }
-
   formData() {
     const type = Body.#contentType(this);
     return Body.#read(this,
       (bytes) => parseFormData(bytes, type, URLSearchParams));
+  }
+
+  blob() {
+    const type = Body.#contentType(this);
+    return Body.#read(this, (bytes) => new Blob([bytes], { type }));
   }
 
   static #contentType(self) {

@@ -320,22 +320,23 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
           if (!isolate_.internal("invokeActor")
                    ->Call(isolate_.context(), v8::Undefined(isolate), 5, invokeArgs)
                    .ToLocal(&result)) {
-            replyError(reply, call->callId, tryCatch.Exception());
+            replyError(reply, call->callId, tryCatch.Exception(), call->target.objectId);
             return scope.Escape(v8::Undefined(isolate).As<v8::Value>());
           }
-          replyWith(result, call->callId, reply);
+          replyWith(result, call->callId, reply, call->target.objectId);
           return scope.Escape(result);
         },
         [this, call, reply](v8::Local<v8::Value> error) {
-          replyError(reply, call->callId, error);
+          replyError(reply, call->callId, error, call->target.objectId);
         });
   });
 }
 
-void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply) {
+void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply,
+                        const std::string& objectId) {
   isolate_.whenSettled(
       result,
-      [this, reply, callId](v8::Local<v8::Value> settled) {
+      [this, reply, callId, objectId](v8::Local<v8::Value> settled) {
         // The runtime answers [value, hasCaps].
         auto* isolate = isolate_.v8();
         auto context = isolate_.context();
@@ -345,25 +346,30 @@ void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc:
         bool hasCaps = pair->Get(context, 1).ToLocalChecked()->IsTrue();
         auto bytes = js::serialize(isolate, value);
         if (!bytes) {
-          replyError(reply, callId, tryCatch.Exception());
+          replyError(reply, callId, tryCatch.Exception(), objectId);
           return;
         }
         rpc::Return ret{callId, false, std::move(*bytes)};
         ret.hasCaps = hasCaps;
         reply(rpc::encode(ret));
       },
-      [this, reply, callId](v8::Local<v8::Value> error) { replyError(reply, callId, error); });
+      [this, reply, callId, objectId](v8::Local<v8::Value> error) {
+        replyError(reply, callId, error, objectId);
+      });
 }
 
-void RpcHost::replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error) {
+void RpcHost::replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error,
+                         const std::string& objectId) {
   auto* isolate = isolate_.v8();
   auto context = isolate_.context();
   v8::TryCatch tryCatch(isolate);
-  v8::Local<v8::Value> args[] = {error};
+  v8::Local<v8::Value> args[] = {error, objectId.empty()
+                                            ? v8::Undefined(isolate).As<v8::Value>()
+                                            : toV8(isolate, objectId).As<v8::Value>()};
   v8::Local<v8::Value> wire;
   std::optional<std::string> bytes;
   if (isolate_.internal("errorToWire")
-          ->Call(context, v8::Undefined(isolate), 1, args)
+          ->Call(context, v8::Undefined(isolate), 2, args)
           .ToLocal(&wire)) {
     bytes = js::serialize(isolate, wire);
   }

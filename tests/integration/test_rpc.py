@@ -102,6 +102,26 @@ class Streams(DohostTestCase):
                                                    "method": "PUT", "h": "1", "body": "b"}})
 
 
+class CompatibilityDates(DohostTestCase):
+    maxDiff = None
+
+    def test_enhanced_errors_and_dup_stubs_from_their_dates(self):
+        server = self.serve("rpc-modern/wrangler.jsonc")
+        status, _, body = server.get("/")
+        self.assertEqual(json.loads(body), {
+            "quota": {"ctor": "Error", "name": "QuotaError", "message": "over quota",
+                      "own": ["code", "durableObjectId", "message", "name", "remote"],
+                      "code": 429, "cause": None, "hasObjectId": True},
+            "withCause": {"ctor": "Error", "name": "Error", "message": "outer",
+                          "own": ["cause", "durableObjectId", "message", "remote"],
+                          "code": None, "cause": "RangeError: inner", "hasObjectId": True},
+            # A property that cannot be cloned: the legacy form, as workerd does.
+            "withFunction": {"ctor": "Error", "name": "Error", "message": "has a function",
+                             "own": ["message", "remote"], "code": None, "cause": None,
+                             "hasObjectId": False},
+            "params": [1, 2, 3]})
+
+
 class Limits(DohostTestCase):
     def call(self, server, path):
         status, _, body = server.get(path)

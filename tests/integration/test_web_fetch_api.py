@@ -60,6 +60,18 @@ class WebFetchApi(DohostTestCase):
         self.assertEqual(data, [["title", "hello"], ["doc", ["a.txt", "text/plain", "file body"]]])
 
 
+class WebFetchEdges(DohostTestCase):
+    EXPECTED = expected("web-fetch-edges")
+
+    def test_request_response_and_headers_edge_cases(self):
+        server = self.serve("web-fetch-edges/wrangler.jsonc")
+        status, _, body = server.get("/x")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        for key, value in self.EXPECTED["/x"].items():
+            self.assertEqual(got.get(key), value, key)
+
+
 class WebConsole(DohostTestCase):
     def test_built_in_objects_print_as_workerd_prints_them(self):
         server = self.serve("web-fetch/wrangler.jsonc")

@@ -17,6 +17,9 @@ from harness import BIN, WORKERS, Dohost, DohostTestCase
 NOT_FOUND = 'Worker "xproc-back" not found. Make sure it is running locally.'
 LOST = ('Network connection lost: the dohost process running Worker "xproc-back" '
         'went away before it answered.')
+SVC_NOT_FOUND = 'Worker "xproc-svc" not found. Make sure it is running locally.'
+SVC_LINE = 'Worker "xproc-caller": env.SVC (service xproc-svc) '
+ADMIN_LINE = 'Worker "xproc-caller": env.ADMIN (service xproc-svc, entrypoint Admin) '
 REMOTE_LINE = 'Worker "xproc-front": env.REMOTE (Durable Object Counter in xproc-back) '
 RELAY_LINE = 'Worker "xproc-front": env.RELAY (Durable Object Relay in xproc-relay) '
 
@@ -90,6 +93,92 @@ class ExternalDurableObject(CrossProcessCase):
         for thread in threads:
             thread.join()
         self.assertEqual(sorted(results), list(range(1, 9)))
+
+
+class ServiceBindings(CrossProcessCase):
+    def test_rpc_to_an_entrypoint_of_another_process(self):
+        svc = self.serve("xproc-svc/wrangler.jsonc")
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        self.assertNotIn("no dohost process runs", caller.output())
+        self.assertIn("  env.SVC                        Service             xproc-svc [connected]",
+                      caller.output())
+        self.assertIn("  env.ADMIN                      Service             xproc-svc [connected]",
+                      caller.output())
+        self.assertEqual(self.get_json(caller, "/add"), {"value": 5})
+        self.assertEqual(self.get_json(caller, "/admin"), {"value": "admin of svc"})
+        self.assertEqual(self.get_json(caller, "/fail"),
+                         {"error": {"name": "TypeError", "message": "svc failed"}})
+        self.assertNotIn("connected]", svc.output())
+
+    def test_functions_and_rpc_targets_travel_by_reference(self):
+        self.serve("xproc-svc/wrangler.jsonc")
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        # The callback runs in the caller's process, called from the service's.
+        self.assertEqual(self.get_json(caller, "/callback"), {"value": {"got": 42}})
+        # The RpcTarget stays in the service's process and keeps its state.
+        self.assertEqual(self.get_json(caller, "/tally"), {"value": 5})
+        # Pipelined: a call on the promise of a call's result.
+        self.assertEqual(self.get_json(caller, "/pipeline"), {"value": 7})
+        # Streams are pulled across, either way.
+        self.assertEqual(self.get_json(caller, "/streams"), {"counted": "1,2,3,4,5,", "total": 42})
+
+    def test_http_service_binding_carries_requests_and_responses(self):
+        self.serve("xproc-svc/wrangler.jsonc")
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        body = "x" * 200000
+        status, _, text = caller.request("POST", "/fetch", body=body, headers={"x-test": "t1"})
+        self.assertEqual(status, 200, text)
+        self.assertEqual(json.loads(text), {
+            "status": 201, "back": "yes", "type": None,
+            "body": f"POST;/echo?q=1;t1;{body};"})
+        # The caller hands the service's Response straight back to its client.
+        status, headers, text = caller.request("PUT", "/proxy?a=b", body="hello",
+                                               headers={"x-test": "t2"})
+        self.assertEqual((status, headers.get("x-back"), text), (201, "yes", "PUT;/proxy?a=b;t2;hello;"))
+
+    def test_a_service_not_running_fails_at_once_and_fetch_answers_503(self):
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        self.assertIn("xproc-svc [not connected]", caller.output())
+        self.assertIn('Worker "xproc-caller": env.SVC is bound to Worker "xproc-svc", which no '
+                      'dohost process runs yet; calls through it fail until it starts (with '
+                      'another -c, or in another dohost serve sharing the registry '
+                      f'{self.registry})', caller.output())
+        self.assertEqual(self.get_json(caller, "/add"),
+                         {"error": {"name": "Error", "message": SVC_NOT_FOUND}})
+        self.assertEqual(self.get_json(caller, "/fetch"), {
+            "status": 503, "back": None, "type": "text/plain;charset=UTF-8",
+            "body": SVC_NOT_FOUND})
+        status, _, text = caller.get("/proxy")
+        self.assertEqual((status, text), (503, SVC_NOT_FOUND))
+
+        svc = self.serve("xproc-svc/wrangler.jsonc")
+        self.wait_state(caller, SVC_LINE, "[connected]")
+        self.wait_state(caller, ADMIN_LINE, "[connected]")
+        self.assertEqual(self.get_json(caller, "/add"), {"value": 5})
+
+        svc.stop()
+        self.wait_state(caller, SVC_LINE, "[not connected]")
+        self.wait_state(caller, ADMIN_LINE, "[not connected]")
+        self.assertEqual(self.get_json(caller, "/admin"),
+                         {"error": {"name": "Error", "message": SVC_NOT_FOUND}})
+
+    def test_a_service_killed_mid_call_rejects_the_call(self):
+        svc = self.serve("xproc-svc/wrangler.jsonc")
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        answers = []
+        thread = threading.Thread(target=lambda: answers.append(self.get_json(caller, "/hang")))
+        thread.start()
+        svc.wait_for_line(r"svc hang started")
+        svc.stop(signal.SIGKILL)
+        thread.join(30)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(answers, [{"error": {"name": "Error", "message": (
+            'Network connection lost: the dohost process running Worker "xproc-svc" went away '
+            'before it answered.')}}])
+        self.wait_state(caller, SVC_LINE, "[not connected]")
+        svc.start()
+        self.wait_state(caller, SVC_LINE, "[connected]")
+        self.assertEqual(self.get_json(caller, "/add"), {"value": 5})
 
 
 class StartOrder(CrossProcessCase):
