@@ -59,8 +59,9 @@ bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
   return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
 }
 
-actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+actor::StorageOptions storageOptions(const config::WorkerConfig& config, bool inMemory) {
   actor::StorageOptions options;
+  options.inMemory = inMemory;
   options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
   // Fault injection for the crash tests: every commit comes this much later.
   if (const char* delay = std::getenv("DOHOST_TEST_COMMIT_DELAY_MS")) {
@@ -158,11 +159,9 @@ std::vector<std::string> Worker::startOnLoop() {
                              config::isSqliteClass(config_, binding.className));
       }
     }
-    for (const auto& migration : config_.migrations) {
-      for (const auto& name : migration.newSqliteClasses) actors_->defineClass(name, true);
-      for (const auto& name : migration.newClasses) {
-        if (!config::isSqliteClass(config_, name)) actors_->defineClass(name, false);
-      }
+    // Renamed classes keep their identity, so their objects keep their IDs and data.
+    for (const auto& live : config::liveClasses(config_)) {
+      actors_->defineClass(live.name, live.sqlite, live.identity);
     }
 
     // env: vars, then Durable Object namespaces.
@@ -201,7 +200,7 @@ std::vector<std::string> Worker::startOnLoop() {
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
-  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+  for (const auto& problem : actors_->startStorage(storageOptions(config_, inMemory_))) {
     errors.push_back(problem);
   }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
