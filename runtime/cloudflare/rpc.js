@@ -703,6 +703,10 @@ function addressDescriptor(address) {
   }
 }
 
+// Stubs the program dropped without disposing are released when V8
+// collects them, as workerd does.
+const collected = new FinalizationRegistry((dispose) => dispose());
+
 // A stub of another isolate's export: a function or an RpcTarget, called
 // where it lives. Each stub object is disposed on its own; the export is
 // released once every stub (dup()s included) of this import is.
@@ -728,7 +732,7 @@ function makeExportStub(record) {
     }
     return makeExportStub(record);
   };
-  return new Proxy(target, {
+  const stub = new Proxy(target, {
     apply(_target, _this, args) {
       return origin.call([], args);
     },
@@ -747,6 +751,8 @@ function makeExportStub(record) {
       return ['prototype'];
     },
   });
+  collected.register(stub, dispose);
+  return stub;
 }
 
 function stubFromDescriptor(descriptor) {
