@@ -284,7 +284,10 @@ function scan(value, seen) {
 }
 
 // Exports: what this isolate lends out by reference, by id.
-let nextExportId = 1;
+// Ids start at a random point in each isolate, so that a stub another
+// dohost process kept across this one's restart cannot reach whatever
+// object the new process happens to export under the old id.
+let nextExportId = Math.floor(Math.random() * 2 ** 40) * 4096 + 1;
 const exported = new Map();
 
 function exportCapability(value) {
