@@ -92,10 +92,15 @@ void Server::start() {
   std::vector<EventLoop*> loops;
   for (auto& loop : impl_->loops) loops.push_back(loop.get());
   Worker* entry = impl_->workers.front().get();
+  // Bodies over 64 KiB, and chunked ones, stream into the Worker as they arrive.
+  http::ServerOptions httpOptions;
+  httpOptions.streamBodiesOver = 64 * 1024;
   impl_->http = std::make_unique<http::Server>(
-      loops, [entry](http::Request request, http::Respond respond) {
+      loops,
+      [entry](http::Request request, http::Respond respond) {
         entry->handleHttp(std::move(request), std::move(respond));
-      });
+      },
+      httpOptions);
   try {
     impl_->http->listen(options.ip, options.port);
   } catch (const std::exception& e) {
