@@ -80,7 +80,9 @@ void Server::start() {
     impl_->workers.push_back(
         std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
   }
+  auto outbound = http::makeClient();
   for (auto& worker : impl_->workers) {
+    worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
   }
   if (!errors.empty()) {
