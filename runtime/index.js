@@ -8,11 +8,35 @@ import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { installIoGlobals } from './web/io_globals.js';
 import { URL, URLSearchParams } from './web/url.js';
-import { TextEncoder, TextDecoder, atob, btoa } from './web/encoding.js';
+import {
+  TextEncoder,
+  TextDecoder,
+  atob,
+  btoa,
+  initEncoding,
+} from './web/encoding.js';
 import { DOMException } from './web/dom_exception.js';
 import { formatLogArgs } from './web/console.js';
 import { ExecutionContext } from './web/execution_context.js';
 import * as streams from './web/streams.js';
+import * as webCrypto from './web/crypto.js';
+import * as events from './web/events.js';
+import { Blob, File, FormData } from './web/blob.js';
+import { Body } from './web/body.js';
+import { URLPattern } from './web/url_pattern.js';
+import { installStackFilter } from './web/stack.js';
+import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
+import {
+  configureRpc,
+  initRpc,
+  invokeActor,
+  invokeEntrypoint,
+  invokeExport,
+  makeServiceStub,
+  reviveResult,
+  errorToWire,
+  errorFromWire,
+} from './cloudflare/rpc.js';
 import {
   endGlobalScope,
   initScope,
@@ -30,6 +54,7 @@ import {
 } from './web/timers.js';
 import {
   initGlobalScope,
+  setCloneRules,
   Navigator,
   navigator,
   performance,
@@ -41,12 +66,18 @@ import { DurableObject, WorkerEntrypoint, RpcTarget } from './cloudflare/workers
 import {
   DurableObjectState,
   initDurableObjects,
+  instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
 import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
+    // The bundler may rename a class whose name another module also uses.
+    if (typeof value === 'function' && /^[A-Z]/.test(name) &&
+        value.name !== name) {
+      Object.defineProperty(value, 'name', { value: name });
+    }
     Object.defineProperty(globalThis, name, {
       value,
       writable: true,
@@ -69,64 +100,6 @@ function makeConsole(natives) {
   };
 }
 
-// Error types that keep their class across RPC (workerd's legacy error
-// serialization); any other name is folded into the message.
-const kErrorTypes = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-  AggregateError,
-};
-
-function describeThrown(value) {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object' || typeof value === 'function') {
-    if (!(value instanceof Error) && !(value instanceof DOMException)) {
-      // V8's own rendering of a thrown non-error object.
-      const proto = Object.getPrototypeOf(value);
-      const ctor = proto && proto.constructor && proto.constructor.name;
-      return `#<${ctor || 'Object'}>`;
-    }
-  }
-  return String(value);
-}
-
-function errorToWire(error) {
-  if (error instanceof DOMException) {
-    return {
-      type: 'DOMException',
-      name: error.name,
-      message: error.message,
-    };
-  }
-  if (error instanceof Error) {
-    const name = String(error.name);
-    const message = String(error.message);
-    const ctor = Object.getPrototypeOf(error)?.constructor;
-    const builtIn = kErrorTypes[name] && ctor === kErrorTypes[name];
-    if (builtIn) return { type: name, name, message };
-    return { type: 'Error', name: 'Error', message: `${name}: ${message}` };
-  }
-  return { type: 'Error', name: 'Error', message: describeThrown(error) };
-}
-
-function errorFromWire(wire) {
-  let error;
-  if (wire.type === 'DOMException') {
-    error = new DOMException(wire.message, wire.name);
-  } else if (wire.type === 'AggregateError') {
-    error = new AggregateError([], wire.message);
-  } else {
-    error = new (kErrorTypes[wire.type] || Error)(wire.message);
-  }
-  error.remote = true;
-  return error;
-}
-
 function makeEnv(bindings) {
   const env = {};
   for (const binding of bindings) {
@@ -136,6 +109,9 @@ function makeEnv(bindings) {
         break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
+        break;
+      case 'service':
+        env[binding.name] = makeServiceStub(binding.handle);
         break;
     }
   }
@@ -188,21 +164,24 @@ async function createInstance(exports, className, hex, name, storage, env,
   const id = makeId(hex, name, jurisdiction);
   const state = new DurableObjectState(id, storage);
   const instance = new cls(state, env);
+  // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
+  instanceConstructed(storage, instance);
   await state.settled();
   return instance;
 }
 
-const kReserved = new Set(['constructor', 'fetch', 'alarm', 'webSocketMessage',
-  'webSocketClose', 'webSocketError']);
-
-function invoke(instance, method, args) {
-  const fn = kReserved.has(method) && method !== 'fetch' ? undefined
-    : instance[method];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `The RPC receiver does not implement the method "${method}".`);
+// The argument of alarm(): own properties, as workerd gives them.
+class AlarmInvocationInfo {
+  constructor(scheduledTime, retryCount) {
+    this.scheduledTime = scheduledTime;
+    this.retryCount = retryCount;
+    this.isRetry = retryCount > 0;
   }
-  return fn.apply(instance, args);
+}
+
+// Runs the object's alarm() handler; the host checked that it exists.
+function invokeAlarm(instance, scheduledTime, retryCount) {
+  return instance.alarm(new AlarmInvocationInfo(scheduledTime, retryCount));
 }
 
 // Names of the classes a module exports, for config checks.
@@ -212,12 +191,30 @@ function exportedClasses(exports) {
 
 export function setup(natives) {
   initDurableObjects(natives);
+  initRpc(natives);
   initNamespaces(natives);
   initScope(natives);
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
   installIoGlobals(natives);
+  webCrypto.initCrypto(natives);
+  initEncoding(natives);
+  installStackFilter();
+  setCloneRules([
+    [Headers, 'clone'], [Request, 'clone'], [File, 'refuse'], [Blob, 'clone'],
+    [DOMException, 'clone'], [Response, 'stream'],
+    [streams.ReadableStream, 'stream'], [streams.WritableStream, 'stream'],
+    [streams.TransformStream, 'stream'], [events.AbortSignal, 'signal'],
+    [URL, 'refuse'], [URLSearchParams, 'refuse'], [FormData, 'refuse'],
+    [events.Event, 'refuse'], [events.EventTarget, 'refuse'],
+    [TextEncoder, 'refuse'], [TextDecoder, 'refuse'],
+    [webCrypto.CryptoKey, 'refuse'], [webCrypto.Crypto, 'refuse'],
+    [webCrypto.SubtleCrypto, 'refuse'], [URLPattern, 'refuse'],
+    [streams.TextEncoderStream, 'refuse'], [streams.TextDecoderStream, 'refuse'],
+    [streams.CompressionStream, 'refuse'],
+    [streams.DecompressionStream, 'refuse'],
+  ]);
   defineGlobals({
     Headers,
     Request,
@@ -261,6 +258,31 @@ export function setup(natives) {
     DecompressionStream: streams.DecompressionStream,
     IdentityTransformStream: streams.IdentityTransformStream,
     FixedLengthStream: streams.FixedLengthStream,
+    crypto: webCrypto.crypto(),
+    Crypto: webCrypto.Crypto,
+    SubtleCrypto: webCrypto.SubtleCrypto,
+    CryptoKey: webCrypto.CryptoKey,
+    Event: events.Event,
+    EventTarget: events.EventTarget,
+    CustomEvent: events.CustomEvent,
+    AbortController: events.AbortController,
+    AbortSignal: events.AbortSignal,
+    ErrorEvent: events.ErrorEvent,
+    MessageEvent: events.MessageEvent,
+    CloseEvent: events.CloseEvent,
+    PromiseRejectionEvent: events.PromiseRejectionEvent,
+    Blob,
+    File,
+    FormData,
+    Body,
+    URLPattern,
+    addEventListener: events.globalEvents.addEventListener,
+    removeEventListener: events.globalEvents.removeEventListener,
+    dispatchEvent: events.globalEvents.dispatchEvent,
+    caches,
+    Cache,
+    CacheStorage,
+    HTMLRewriter,
   });
   return {
     builtinModules: {
@@ -269,11 +291,18 @@ export function setup(natives) {
     makeEnv,
     dispatchFetch,
     createInstance,
-    invoke,
+    invokeAlarm,
+    configureRpc,
+    invokeActor,
+    invokeEntrypoint,
+    invokeExport,
+    reviveResult,
     errorToWire,
     errorFromWire,
     exportedClasses,
     fireTimer,
     endGlobalScope,
+    unhandledRejection: events.unhandledRejection,
+    rejectionHandled: events.rejectionHandled,
   };
 }

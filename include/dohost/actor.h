@@ -4,7 +4,9 @@
 // instance a call is aimed at.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -20,11 +22,19 @@
 #include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
 
-namespace dohost::storage {
-class Database;
-}
-
 namespace dohost::actor {
+
+// How a Worker's Durable Objects keep their data (see docs/storage.md).
+struct StorageOptions {
+  // Every object's database, and the alarm index, live in memory and go with the process.
+  bool inMemory = false;
+  // storage.deleteAll() deletes the alarm too (compatibility flag delete_all_deletes_alarm).
+  bool deleteAllDeletesAlarm = false;
+  // Puts off every commit by this long; for crash tests only (DOHOST_TEST_COMMIT_DELAY_MS).
+  std::chrono::milliseconds commitDelay{0};
+};
+
+class StorageHost;
 
 // The Durable Object machinery of one Worker's isolate. Lives on the
 // isolate's loop; all methods run there.
@@ -47,8 +57,23 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
+  // Starts storage once classes and env are set: schedules the alarms kept from earlier runs.
+  // Returns the problems found (each one line for the startup report).
+  std::vector<std::string> startStorage(const StorageOptions& options);
+
+  // How long an object may stay idle (no event waiting or running, no
+  // blockConcurrencyWhile() in progress) before it is evicted; its storage
+  // stays and the next event constructs it again. Process-wide; set before
+  // any ActorHost exists. Default 10 s, as workerd.
+  static void setDefaultIdleTimeout(std::chrono::milliseconds timeout);
+
+  // Work of the isolate that may belong to an object (pending timers):
+  // while it returns true, no object is evicted.
+  void setBusyCheck(std::function<bool()> busy) { busy_ = std::move(busy); }
+
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
   rpc::Target namespaceTarget(int handle) override;
+  rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) override;
 
  private:
   struct Namespace {
@@ -56,6 +81,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
     std::string className;
     IdFactory ids;
   };
+  friend class StorageHost;
   struct Instance;
   struct PendingEvent {
     Event event;
@@ -64,13 +90,21 @@ class ActorHost final : public jsrpc::ActorDirectory {
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
   void installNamespaceNatives();
-  // ctx.storage natives, in storage_natives.cpp.
-  void installStorageNatives();
-  void sqlExec(const v8::FunctionCallbackInfo<v8::Value>& info);
-  storage::Database* databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info);
 
+  // Instance lifecycle, in instances.cpp.
   Instance& instanceFor(const rpc::Target& target);
-  void run(Instance& instance, PendingEvent pending);
+  Instance* find(const std::string& key, uint64_t generation);
+  v8::Local<v8::Value> scopeOf(const Instance& instance);
+  bool gateOpen(const Instance& instance) const;
+  void pump(Instance& instance);
+  void schedulePump(Instance& instance);
+  void start(Instance& instance, PendingEvent pending);
+  void lockGate(Instance& instance);
+  void unlockGate(Instance& instance);
+  void reset(Instance& instance, v8::Local<v8::Value> error);
+  void maybeIdle(Instance& instance);
+  void evict(Instance& instance);
+  void installInstanceNatives();
 
   js::Isolate& isolate_;
   std::string worker_;
@@ -80,6 +114,8 @@ class ActorHost final : public jsrpc::ActorDirectory {
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
+  std::function<bool()> busy_;
+  std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances
 };
 
 }  // namespace dohost::actor

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <v8.h>
 
@@ -39,6 +41,22 @@ class ActorDirectory {
   // The Worker and class of namespace `handle` (a handle the runtime got
   // from `env`), as the start of a call's target.
   virtual rpc::Target namespaceTarget(int handle) = 0;
+
+  // Wraps the reply to a call for `target` so that it leaves only once the
+  // writes the object made before it are durable (its output gate). Call
+  // the wrapped reply on the isolate's loop.
+  virtual rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) {
+    return reply;
+  }
+};
+
+// Cloudflare's per-request limits on calls through bindings, counted for
+// each incoming request. workerd does not enforce them locally; dohost
+// does unless told not to.
+struct Limits {
+  bool enforce = true;
+  unsigned serviceInvocations = 32;  // service binding calls per request
+  unsigned subrequests = 10000;      // Durable Object and service calls per request
 };
 
 // The JS RPC machinery of one isolate. Lives on the isolate's loop; every
@@ -48,38 +66,60 @@ class RpcHost final : public rpc::Endpoint {
   RpcHost(js::Isolate& isolate, rpc::Router& router, std::string worker);
   ~RpcHost() override;
 
-  // Registers the natives the runtime bundle calls (stub*). Call before
+  // Registers the natives the runtime bundle calls (rpcCall). Call before
   // isolate.start().
   void installNatives();
 
   // Where calls to this Worker's Durable Objects go. Must outlive this.
-  void setActors(ActorDirectory* actors) {
-    actors_ = actors;
-  }
+  void setActors(ActorDirectory* actors) { actors_ = actors; }
 
-  EventLoop& loop() override {
-    return isolate_.loop();
-  }
+  // A service binding of this Worker to entrypoint `entrypoint` ("" for the
+  // default export) of Worker `worker`, named `binding` in env. Returns the
+  // handle the runtime passes back to rpcCall.
+  int addService(const std::string& binding, const std::string& worker,
+                 const std::string& entrypoint);
+
+  // The Worker's env object, handed to entrypoints. Call after start().
+  void setEnv(v8::Local<v8::Object> env);
+
+  // Tells the runtime this Worker's name and compatibility settings. Call
+  // after start(), inside Isolate::run.
+  void configure(const std::string& compatibilityDate,
+                 const std::vector<std::string>& compatibilityFlags, const Limits& limits);
+
+  EventLoop& loop() override { return isolate_.loop(); }
   void deliver(rpc::Message call, rpc::Reply reply) override;
 
  private:
-  void stubCall(const v8::FunctionCallbackInfo<v8::Value>& info);
+  struct Service {
+    std::string binding;
+    std::string worker;
+    std::string entrypoint;
+  };
+
+  void rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onReturn(rpc::Message message);
-  v8::Local<v8::Value> invoke(v8::Local<v8::Object> object,
-                              const rpc::Call& call,
-                              const rpc::Reply& reply);
-  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error);
-  void replyErrorText(const rpc::Reply& reply,
-                      uint64_t callId,
-                      const std::string& type,
+  // The Response a fetch() gets from a Worker no process runs.
+  v8::MaybeLocal<v8::Object> unavailableResponse(const std::string& message);
+  // Replies to a call with what `result` (a value or a promise) settles to.
+  // `objectId`: the Durable Object the call ran on, if any (enhanced error
+  // serialization tells the caller).
+  void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply,
+                 const std::string& objectId = "");
+  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error,
+                  const std::string& objectId = "");
+  void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
                       const std::string& message);
 
   js::Isolate& isolate_;
   rpc::Router& router_;
   std::string worker_;
   ActorDirectory* actors_ = nullptr;
+  std::vector<Service> services_;
+  v8::Global<v8::Object> env_;
   uint64_t nextCallId_ = 1;
   std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+  std::map<uint64_t, std::string> fetches_;  // callId -> target Worker, for fetch() calls
 };
 
 }  // namespace dohost::jsrpc

@@ -3,6 +3,7 @@
 // shutdown.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,17 @@ struct Options {
   // first config.
   std::filesystem::path persistDir;
   unsigned threads = 0;  // 0: one per core
+  // The dev registry folder: the Workers of this process are registered
+  // there, and bindings to Workers of other processes resolve through it.
+  // Empty: this process neither registers nor reaches other processes.
+  std::filesystem::path registryDir;
+  // Cloudflare's per-request limits on service binding invocations and
+  // subrequests; off (as in workerd) with --no-limits.
+  bool enforceLimits = true;
+  unsigned subrequestLimit = 10000;
+  // How long a Durable Object may stay idle before it is evicted (its
+  // storage stays; the next event constructs it again).
+  std::chrono::milliseconds idleTimeout{10000};
 };
 
 // What start() reports when the configs or the code cannot be served.
@@ -39,7 +51,9 @@ class Server {
   // found; throws StartupError listing every error.
   void start();
 
-  // The binding table and the `Ready on` line, for the banner.
+  // The binding table and the `Ready on` line, for the banner. From the
+  // first call on, each change of a binding to another process's Worker
+  // (connected or not) is printed as one line.
   std::vector<std::string> banner() const;
 
   uint16_t port() const;

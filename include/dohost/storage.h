@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -50,8 +51,12 @@ class SqlError : public std::runtime_error {
  public:
   explicit SqlError(const std::string& message, int code = 0, int extendedCode = 0);
 
-  int code() const { return code_; }
-  int extendedCode() const { return extendedCode_; }
+  int code() const {
+    return code_;
+  }
+  int extendedCode() const {
+    return extendedCode_;
+  }
 
  private:
   int code_;
@@ -69,10 +74,10 @@ struct KvEntry {
 // A key range for Database::kvList(): keys in [begin, end), compared as UTF-8 bytes (memcmp),
 // which is the order workerd's list() returns (not UTF-16 order).
 struct KvRange {
-  std::string begin;                 // inclusive
-  std::optional<std::string> end;    // exclusive; none means no upper bound
-  std::optional<uint32_t> limit;     // none means no limit
-  bool reverse = false;              // descending key order; `limit` then counts from the end
+  std::string begin;               // inclusive
+  std::optional<std::string> end;  // exclusive; none means no upper bound
+  std::optional<uint32_t> limit;   // none means no limit
+  bool reverse = false;            // descending key order; `limit` then counts from the end
 };
 
 // storage.list() options as a Worker passes them.
@@ -216,6 +221,11 @@ class Database {
   // True when the open batch holds writes not yet committed.
   bool batchHasWrites() const;
 
+  // Calls `listener` each time an open batch begins its transaction (its first write), so that
+  // the owner can schedule the commit. Replaces any earlier listener; an empty one removes it.
+  // The listener must not run SQL on this database.
+  void setWriteListener(std::function<void()> listener);
+
   // ---- transactionSync() / transaction() ----------------------------------------------------
 
   // Opens a nested savepoint (`SAVEPOINT _cf_savepoint_<depth>`) and returns its depth (0 for
@@ -255,6 +265,13 @@ class Database {
   std::optional<int64_t> getAlarm();
   void setAlarm(std::optional<int64_t> unixNanos);
 
+  // ---- storage.getCurrentBookmark() --------------------------------------------------------
+
+  // The next of an increasing series of bookmarks kept in _cf_METADATA (row key 2, as workerd's
+  // local stand-in for point-in-time recovery), formatted as production's:
+  // "00000000-00000001-00000000-00000000000000000000000000000000". A write.
+  std::string nextBookmark();
+
   // ---- storage.deleteAll() -------------------------------------------------------------------
 
   // Deletes the whole database, user tables, KV and alarm included, and starts an empty one, as
@@ -270,6 +287,55 @@ class Database {
   struct Impl;
   explicit Database(std::unique_ptr<Impl> impl);
 
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dohost::storage
+
+namespace dohost::storage {
+
+// One scheduled alarm in an AlarmIndex.
+struct AlarmRecord {
+  std::string className;
+  std::string hex;                  // the object's ID
+  std::optional<std::string> name;  // the name the ID was made from, when known
+  int64_t time = 0;                 // nanoseconds since the Unix epoch
+
+  friend bool operator==(const AlarmRecord&, const AlarmRecord&) = default;
+};
+
+// The alarms of one Worker's objects, kept beside their databases so that they can be scheduled
+// at startup without opening every object. An object's own database (Database::getAlarm()) is
+// the truth; the index may name an alarm that a crash or a rollback kept from being committed
+// there, and whoever fires it checks the object first.
+//
+// Not thread-safe; each index belongs to one loop thread.
+class AlarmIndex {
+ public:
+  // Opens (creating if needed, with its parent folders) the index at `path`; ":memory:" keeps it
+  // in memory. Throws SqlError when SQLite cannot open it.
+  static std::unique_ptr<AlarmIndex> open(const std::filesystem::path& path);
+
+  ~AlarmIndex();
+  AlarmIndex(const AlarmIndex&) = delete;
+  AlarmIndex& operator=(const AlarmIndex&) = delete;
+
+  // Adds or replaces the alarm of (record.className, record.hex). Throws SqlError.
+  void set(const AlarmRecord& record);
+
+  // Forgets the alarm of an object, if any. Throws SqlError.
+  void remove(std::string_view className, std::string_view hex);
+
+  // Every alarm, earliest first.
+  std::vector<AlarmRecord> all();
+
+  // For migrations: a class's alarms follow its new name, or go with the class.
+  void renameClass(std::string_view from, std::string_view to);
+  void removeClass(std::string_view className);
+
+ private:
+  struct Impl;
+  explicit AlarmIndex(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

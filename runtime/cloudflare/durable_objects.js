@@ -1,66 +1,42 @@
 // Durable Object stubs and the state object (`ctx`) an instance receives.
-// Calls travel as host messages (natives.stubCall). Namespaces and IDs
+// Stubs and their calls are rpc.js's. Namespaces and IDs
 // live in namespace.js and durable_object_id.js.
 
-import { SqlStorage } from './sql.js';
 import { DurableObjectId } from './durable_object_id.js';
+import { makeDurableObjectStub } from './rpc.js';
+import { initSql } from './sql.js';
+import { initStorage, makeStorage } from './storage.js';
 
 let natives;
 
 export function initDurableObjects(hostNatives) {
   natives = hostNatives;
+  initSql(hostNatives);
+  initStorage(hostNatives);
 }
 
-// Methods of a stub that are not RPC calls.
-const kStubOwn = new Set(['id', 'name', 'fetch', 'connect', 'then']);
+// The object's constructor has returned: tells the host whether its class
+// has an alarm() handler, which setAlarm() requires from now on.
+export function instanceConstructed(storageHandle, instance) {
+  natives.instanceConstructed(storageHandle, typeof instance.alarm === 'function');
+}
 
 export function makeStub(nsHandle, id) {
-  const target = {
-    id,
-    name: id.name,
-  };
-  const hex = DurableObjectId.hexOf(id);
-  target.fetch = (input, init) =>
-    natives.stubFetch(nsHandle, hex, id.name, input, init);
-  return new Proxy(target, {
-    get(obj, prop) {
-      if (typeof prop === 'symbol' || kStubOwn.has(prop)) {
-        if (prop === 'fetch') return obj.fetch;
-        return obj[prop];
-      }
-      return (...args) => natives.stubCall(nsHandle, hex, id.name, prop, args);
-    },
-    ownKeys() {
-      return ['id', 'name'];
-    },
-    getOwnPropertyDescriptor(obj, prop) {
-      if (prop === 'id' || prop === 'name') {
-        return { value: obj[prop], enumerable: true, configurable: true };
-      }
-      return undefined;
-    },
-  });
-}
-
-export class DurableObjectStorage {
-  #sql;
-
-  constructor(handle) {
-    this.#sql = new SqlStorage(natives, handle);
-  }
-
-  get sql() {
-    return this.#sql;
-  }
+  return makeDurableObjectStub(nsHandle, id, DurableObjectId.hexOf(id));
 }
 
 export class DurableObjectState {
   #storage;
-  #blockers = [];
+  #handle;
+  // blockConcurrencyWhile() work the constructor started; null once the
+  // instance is constructed.
+  #constructorBlockers = [];
 
   constructor(id, storageHandle) {
     this.id = id;
-    this.#storage = new DurableObjectStorage(storageHandle);
+    this.#handle = storageHandle;
+    this.#storage = makeStorage(storageHandle, (fn) =>
+      this.blockConcurrencyWhile(fn));
   }
 
   get storage() {
@@ -69,15 +45,36 @@ export class DurableObjectState {
 
   waitUntil(promise) {}
 
-  // TODO(conform): other events are not yet held back while fn runs; the
-  // constructor's own callers do wait for it. #3
-  blockConcurrencyWhile(fn) {
-    const result = Promise.resolve().then(fn);
-    this.#blockers.push(result.catch(() => {}));
+  // Closes the object's input gate until callback() settles: no other event
+  // starts meanwhile (the host queues them). The callback starts in a
+  // microtask, as on workerd. If it fails, the object is reset: waiting
+  // events fail with its error and the next event constructs it again.
+  blockConcurrencyWhile(callback) {
+    if (typeof callback !== 'function') {
+      return Promise.reject(new TypeError(
+        "Failed to execute 'blockConcurrencyWhile' on 'DurableObjectState': " +
+          "parameter 1 is not of type 'function'."));
+    }
+    const handle = this.#handle;
+    natives.actorGateLock(handle);
+    const result = Promise.resolve().then(() => callback());
+    // Handled here, so that a failure the caller ignores is not reported
+    // as an unhandled rejection: it resets the object instead.
+    result.then(
+      () => natives.actorGateUnlock(handle),
+      (error) => {
+        natives.actorReset(handle, error);
+        natives.actorGateUnlock(handle);
+      });
+    if (this.#constructorBlockers) this.#constructorBlockers.push(result);
     return result;
   }
 
+  // Settles once the constructor's blockConcurrencyWhile() work has; rejects
+  // with the first failure.
   settled() {
-    return Promise.all(this.#blockers);
+    const blockers = this.#constructorBlockers;
+    this.#constructorBlockers = null;
+    return Promise.all(blockers);
   }
 }

@@ -1,107 +1,175 @@
-// `ctx.storage.sql`: SqlStorage and its cursor, on the host's per-object
-// SQLite database (natives.sqlExec).
+// `ctx.storage.sql`: SqlStorage and its cursors. A cursor wraps a host
+// cursor (natives.sqlExec) and reads its rows one at a time, as workerd
+// does: exec() runs the statement up to its first row, each next() takes a
+// row and steps ahead.
 
-const kOneMessage = 'Expected exactly one result from SQL query, but got ';
+import { HostIterator } from './iterator.js';
 
-export class SqlStorageCursor {
+let natives;
+
+export function initSql(hostNatives) {
+  natives = hostNatives;
+}
+
+// Only this module makes cursors and iterators.
+const kToken = Symbol('internal');
+
+function illegal() {
+  return new TypeError('Illegal constructor');
+}
+
+class RowIterator extends HostIterator {
+  #cursor;
+
+  constructor(token, cursor) {
+    if (token !== kToken) throw illegal();
+    super();
+    this.#cursor = cursor;
+  }
+
+  next() {
+    return this.#cursor.next();
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'RowIterator';
+  }
+}
+
+class RawIterator extends HostIterator {
+  #cursor;
+
+  constructor(token, cursor) {
+    if (token !== kToken) throw illegal();
+    super();
+    this.#cursor = cursor;
+  }
+
+  next() {
+    const row = Cursor.nextRaw(this.#cursor);
+    return row === null ? { done: true } : { done: false, value: row };
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'RawIterator';
+  }
+}
+
+export class Cursor {
+  #native;
   #columns;
-  #rows;
-  #index = 0;
-  #rowsRead;
-  #rowsWritten;
 
-  constructor(result) {
-    this.#columns = result.columns;
-    this.#rows = result.rows;
-    this.#rowsRead = result.rowsRead;
-    this.#rowsWritten = result.rowsWritten;
+  constructor(token, native) {
+    if (token !== kToken) throw illegal();
+    this.#native = native;
   }
 
-  get columnNames() {
-    return this.#columns.slice();
+  static nextRaw(cursor) {
+    return natives.cursorNext(cursor.#native);
   }
 
-  get rowsRead() {
-    return this.#rowsRead;
+  #names() {
+    return (this.#columns ??= natives.cursorColumns(this.#native));
   }
 
-  get rowsWritten() {
-    return this.#rowsWritten;
-  }
-
-  #nextRaw() {
-    if (this.#index >= this.#rows.length) return undefined;
-    return this.#rows[this.#index++];
-  }
-
+  // Later columns of the same name win, as workerd sets them in order.
   #toObject(raw) {
+    const names = this.#names();
     const row = {};
-    const columns = this.#columns;
-    for (let i = 0; i < columns.length; i++) row[columns[i]] = raw[i];
+    for (let i = 0; i < names.length; i++) row[names[i]] = raw[i];
     return row;
   }
 
   next() {
-    const raw = this.#nextRaw();
-    if (raw === undefined) return { done: true };
-    return { done: false, value: this.#toObject(raw) };
+    const raw = natives.cursorNext(this.#native);
+    return raw === null ? { done: true } : { done: false, value: this.#toObject(raw) };
   }
 
   toArray() {
-    const out = [];
-    for (let raw; (raw = this.#nextRaw()) !== undefined; ) {
-      out.push(this.#toObject(raw));
+    const rows = [];
+    for (let raw; (raw = natives.cursorNext(this.#native)) !== null; ) {
+      rows.push(this.#toObject(raw));
     }
-    return out;
+    return rows;
   }
 
   one() {
-    const raw = this.#nextRaw();
-    if (raw === undefined) throw new Error(kOneMessage + 'no results.');
-    if (this.#index < this.#rows.length) {
-      this.#index = this.#rows.length;
-      throw new Error(kOneMessage + 'multiple results.');
-    }
-    return this.#toObject(raw);
+    return this.#toObject(natives.cursorOne(this.#native));
   }
 
   raw() {
-    const cursor = this;
-    return {
-      next() {
-        const raw = cursor.#nextRaw();
-        return raw === undefined ? { done: true } : { done: false, value: raw };
-      },
-      toArray() {
-        const out = [];
-        for (let raw; (raw = cursor.#nextRaw()) !== undefined; ) out.push(raw);
-        return out;
-      },
-      [Symbol.iterator]() {
-        return this;
-      },
-    };
+    return new RawIterator(kToken, this);
+  }
+
+  get columnNames() {
+    return this.#names();
+  }
+
+  get rowsRead() {
+    return natives.cursorRowsRead(this.#native);
+  }
+
+  get rowsWritten() {
+    return natives.cursorRowsWritten(this.#native);
   }
 
   [Symbol.iterator]() {
-    return this;
+    return new RowIterator(kToken, this);
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Cursor';
+  }
+}
+
+// sql.prepare() is not offered (workerd hides it behind a flag); the class
+// exists as workerd lists it on SqlStorage.
+class Statement {
+  constructor() {
+    throw illegal();
   }
 }
 
 export class SqlStorage {
   #handle;
-  #natives;
 
-  constructor(natives, handle) {
-    this.#natives = natives;
+  constructor(token, handle) {
+    if (token !== kToken) throw illegal();
     this.#handle = handle;
   }
 
   exec(query, ...bindings) {
-    return new SqlStorageCursor(this.#natives.sqlExec(this.#handle, query, bindings));
+    // exec(undefined) runs the SQL "undefined"; only a missing query is refused.
+    if (arguments.length === 0) {
+      throw new TypeError(
+        "Failed to execute 'exec' on 'SqlStorage': parameter 1 is not of " +
+          "type 'String'.",
+      );
+    }
+    const native = natives.sqlExec(this.#handle, String(query), bindings);
+    return new Cursor(kToken, native);
   }
 
   get databaseSize() {
-    return this.#natives.sqlDatabaseSize(this.#handle);
+    return natives.sqlDatabaseSize(this.#handle);
   }
+
+  get [Symbol.toStringTag]() {
+    return 'SqlStorage';
+  }
+}
+
+Object.defineProperty(SqlStorage.prototype, 'Cursor', {
+  value: Cursor,
+  writable: true,
+  configurable: true,
+});
+Object.defineProperty(SqlStorage.prototype, 'Statement', {
+  value: Statement,
+  writable: true,
+  configurable: true,
+});
+
+export function makeSqlStorage(handle) {
+  return new SqlStorage(kToken, handle);
 }

@@ -9,9 +9,14 @@
 //
 // The host's hook for "the body as a stream of chunks" is bodyStream():
 // the ReadableStream of any Request or Response (null when it has none).
-// TODO(compat): Blob and FormData bodies and blob()/formData() are missing;
-// a Blob or FormData is turned into a string as any other object is.
 
+import {
+  Blob,
+  bytesOfBlob,
+  encodeFormData,
+  FormData,
+  parseFormData,
+} from './blob.js';
 import { utf8Decode, utf8Encode } from './encoding.js';
 import {
   isDisturbed,
@@ -55,10 +60,28 @@ export function extractBody(init) {
     };
   }
   if (isReadableStream(init)) return { source: init, contentType: null };
+  if (init instanceof Blob) {
+    return { source: bytesOfBlob(init).slice(),
+      contentType: init.type === '' ? null : init.type };
+  }
+  if (init instanceof FormData) {
+    const { bytes, contentType } = encodeFormData(init, randomHex);
+    return { source: bytes, contentType };
+  }
   return { source: utf8Encode(`${init}`), contentType: kTextPlain };
 }
 
 const kTextPlain = 'text/plain;charset=UTF-8';
+
+// A multipart boundary only needs to be unlikely to appear in the data.
+function randomHex() {
+  let out = '';
+  for (let i = 0; i < 4; i++) {
+    out += Math.floor(Math.random() * 0x100000000).toString(16)
+      .padStart(8, '0');
+  }
+  return out;
+}
 
 // True when the body has content: a stream, or at least one byte. workerd
 // lets '' and empty buffers through where a null body is required.
@@ -164,6 +187,25 @@ export class Body {
 
   json() {
     return Body.#read(this, (bytes) => JSON.parse(utf8Decode(bytes)));
+  }
+
+  formData() {
+    const type = Body.#contentType(this);
+    return Body.#read(this,
+      (bytes) => parseFormData(bytes, type, URLSearchParams));
+  }
+
+  blob() {
+    const type = Body.#contentType(this);
+    return Body.#read(this, (bytes) => new Blob([bytes], { type }));
+  }
+
+  static #contentType(self) {
+    try {
+      return self.headers.get('content-type') ?? '';
+    } catch {
+      return '';
+    }
   }
 
   // The body as a stream, made from the bytes the first time. A body

@@ -4,9 +4,9 @@
 //
 // TextDecoder decodes utf-8, utf-16le, utf-16be and every single-byte
 // encoding (windows-1252 being what latin1, ascii and iso-8859-1 name, as
-// the Encoding spec says). The multi-byte legacy encodings workerd decodes
-// through ICU (shift_jis, gbk, big5, euc-jp, euc-kr, gb18030, iso-2022-jp)
-// are recognised but refused with a RangeError that names dohost.
+// the Encoding spec says). The multi-byte legacy encodings (shift_jis, gbk,
+// big5, euc-jp, euc-kr, gb18030, iso-2022-jp) decode through ICU's
+// converters (natives.icu*), as on workerd.
 
 import { DOMException } from './dom_exception.js';
 import { kInspect } from './inspect_hook.js';
@@ -291,8 +291,8 @@ const kLabels = {
   'x-mac-cyrillic': 'x-mac-cyrillic x-mac-ukrainian',
 };
 
-// Multi-byte encodings workerd accepts that dohost does not decode yet.
-const kUnsupportedLabels = {
+// Multi-byte encodings, decoded by ICU.
+const kIcuLabels = {
   gbk: 'chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk ' +
     'iso-ir-58 x-gbk',
   gb18030: 'gb18030',
@@ -313,10 +313,35 @@ function labelMap(table) {
   return map;
 }
 
-const kEncodingByLabel = labelMap(kLabels);
-const kUnsupportedByLabel = labelMap(kUnsupportedLabels);
+const kEncodingByLabel = labelMap({ ...kLabels, ...kIcuLabels });
+const kIcuEncodings = new Set(Object.keys(kIcuLabels));
 
-function newDecoder(encoding) {
+let natives = null;
+
+export function initEncoding(hostNatives) {
+  natives = hostNatives;
+}
+
+// The multi-byte legacy encodings decode in ICU, as on workerd.
+class IcuDecoder {
+  constructor(encoding, fatal) {
+    this.handle = natives.icuDecoderCreate(encoding, fatal);
+    if (this.handle === null) {
+      throw new RangeError(`"${encoding}" is not a valid encoding.`);
+    }
+  }
+
+  reset() {
+    natives.icuDecode(this.handle);
+  }
+
+  decode(bytes, flush) {
+    return natives.icuDecode(this.handle, bytes, flush);
+  }
+}
+
+function newDecoder(encoding, fatal) {
+  if (kIcuEncodings.has(encoding)) return new IcuDecoder(encoding, fatal);
   switch (encoding) {
     case 'utf-8':
       return new Utf8Decoder();
@@ -393,13 +418,6 @@ export class TextDecoder {
     const key = label.replace(kAsciiWhitespace, '').toLowerCase();
     const encoding = kEncodingByLabel.get(key);
     if (encoding === undefined) {
-      const unsupported = kUnsupportedByLabel.get(key);
-      if (unsupported !== undefined) {
-        throw new RangeError(
-          `"${label}" names the ${unsupported} encoding, which dohost's ` +
-            'TextDecoder does not support yet.',
-        );
-      }
       throw new RangeError(`"${label}" is not a valid encoding.`);
     }
     options = optionalDictionary(
@@ -413,7 +431,7 @@ export class TextDecoder {
     this.#encoding = encoding;
     this.#fatal = Boolean(options.fatal);
     this.#ignoreBOM = Boolean(options.ignoreBOM);
-    this.#decoder = newDecoder(encoding);
+    this.#decoder = newDecoder(encoding, this.#fatal);
   }
 
   static #check(self) {

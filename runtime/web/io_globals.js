@@ -1,27 +1,15 @@
-// The I/O globals: fetch(), WebSocket, WebSocketPair and the events a
-// WebSocket fires. Installed by the runtime's setup() with the host natives.
+// The I/O globals: fetch(), WebSocket and WebSocketPair (and CloseEvent,
+// which only WebSockets fire). Installed by the runtime's setup() with the
+// host natives.
 
+import { CloseEvent } from './events.js';
 import { fetch } from './fetch.js';
 import { initIo } from './io.js';
-import {
-  CloseEvent,
-  ErrorEvent,
-  MessageEvent,
-  WebSocket,
-  WebSocketPair,
-} from './websocket.js';
+import { WebSocket, WebSocketPair } from './websocket.js';
 
 export function installIoGlobals(natives) {
   initIo(natives);
-  const values = { fetch, WebSocket, WebSocketPair };
-  // The event classes may come from the events module instead.
-  for (const [name, value] of Object.entries({
-    MessageEvent,
-    CloseEvent,
-    ErrorEvent,
-  })) {
-    if (!(name in globalThis)) values[name] = value;
-  }
+  const values = { fetch, WebSocket, WebSocketPair, CloseEvent };
   for (const [name, value] of Object.entries(values)) {
     Object.defineProperty(globalThis, name, {
       value,

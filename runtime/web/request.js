@@ -11,6 +11,7 @@ import {
   kBodyConstruct,
 } from './body.js';
 import { fillHeaders, Headers, makeHeadersImmutable } from './headers.js';
+import { AbortSignal, newAbortSignal } from './events.js';
 import { kInspect } from './inspect_hook.js';
 import { readableFromHost } from './io.js';
 import { parseURL } from './url.js';
@@ -62,7 +63,7 @@ function checkCache(cache) {
 
 function checkSignal(signal) {
   if (signal === undefined || signal === null) return null;
-  if (typeof signal !== 'object') {
+  if (!(signal instanceof AbortSignal)) {
     throw new TypeError(
       "Incorrect type for the 'signal' field on 'RequestInitializerDict': " +
         "the provided value is not of type 'AbortSignal'.",
@@ -71,44 +72,8 @@ function checkSignal(signal) {
   return signal;
 }
 
-// TODO(compat): AbortSignal does not exist yet; a Request made without a
-// signal gets one of these, which never aborts, in its place.
-class NeverAbortedSignal {
-  get aborted() {
-    return false;
-  }
-
-  get reason() {
-    return undefined;
-  }
-
-  get onabort() {
-    return null;
-  }
-
-  set onabort(handler) {}
-
-  throwIfAborted() {}
-
-  addEventListener() {}
-
-  removeEventListener() {}
-
-  [kInspect]() {
-    return {
-      name: 'AbortSignal',
-      props: [['aborted', false], ['reason', undefined], ['onabort', null]],
-    };
-  }
-}
-
-Object.defineProperty(NeverAbortedSignal.prototype, Symbol.toStringTag, {
-  value: 'AbortSignal',
-  configurable: true,
-});
-
 function neverAbortedSignal() {
-  return new NeverAbortedSignal();
+  return newAbortSignal();
 }
 
 const kConstruct = Symbol('Request');

@@ -25,7 +25,7 @@ import {
   WritableStreamDefaultWriter,
 } from '../../third_party/npm/node_modules/web-streams-polyfill/dist/ponyfill.mjs';
 import { TextDecoder, utf8Encode } from './encoding.js';
-import { kInspect } from './inspect_hook.js';
+import { inspectByGetters, kInspect } from './inspect_hook.js';
 import {
   bufferSourceBytes,
   finishInterface,
@@ -223,7 +223,13 @@ for (const [Controller, closedMessage] of [
   });
 }
 
-// How console.log shows a stream, as workerd prints it.
+// A stream over bytes of known length shows [length] as workerd does.
+const kKnownLength = Symbol('knownLength');
+// Set on the sides of workerd's byte-oriented transforms (compression),
+// which it shows as BYOB-capable and byte-expecting.
+const kBytesHint = Symbol('bytesHint');
+
+// How console.log shows streams, as workerd prints them.
 Object.defineProperty(rsProto, kInspect, {
   value() {
     return {
@@ -231,8 +237,30 @@ Object.defineProperty(rsProto, kInspect, {
       props: [
         ['locked', this.locked],
         ['state', this._state, true],
-        ['supportsBYOB', isByteStream(this), true],
+        ['supportsBYOB', isByteStream(this) || this[kBytesHint] === true,
+          true],
+        ['length', this[kKnownLength], true],
       ],
+    };
+  },
+});
+Object.defineProperty(WritableStream.prototype, kInspect, {
+  value() {
+    return {
+      name: 'WritableStream',
+      props: [
+        ['locked', this.locked],
+        ['state', this._state, true],
+        ['expectsBytes', this[kBytesHint] === true, true],
+      ],
+    };
+  },
+});
+Object.defineProperty(TransformStream.prototype, kInspect, {
+  value() {
+    return {
+      name: 'TransformStream',
+      props: [['readable', this.readable], ['writable', this.writable]],
     };
   },
 });
@@ -324,6 +352,7 @@ Object.defineProperty(TextEncoderStream.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(TextEncoderStream);
+inspectByGetters(TextEncoderStream);
 
 let decoderStreamOf;
 let decoderTransformOf;
@@ -378,6 +407,7 @@ Object.defineProperty(TextDecoderStream.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(TextDecoderStream);
+inspectByGetters(TextDecoderStream);
 
 // ===========================================================================
 // CompressionStream, DecompressionStream
@@ -414,6 +444,11 @@ const kEager = { highWaterMark: 1 };
 // A TransformStream that pushes every chunk through a zlib stream.
 function zlibTransform(format, compress) {
   let handle = null;
+  const markBytes = (transform) => {
+    transform.writable[kBytesHint] = true;
+    transform.readable[kBytesHint] = true;
+    return transform;
+  };
   const push = (bytes, finish, controller) => {
     const out = natives.zlibPush(handle, bytes, finish);
     if (out === null) {
@@ -422,7 +457,7 @@ function zlibTransform(format, compress) {
     }
     if (out.length > 0) controller.enqueue(out);
   };
-  return new TransformStream({
+  return markBytes(new TransformStream({
     start() {
       handle = natives.zlibCreate(format, compress);
     },
@@ -432,7 +467,7 @@ function zlibTransform(format, compress) {
     flush(controller) {
       push(new Uint8Array(0), true, controller);
     },
-  }, undefined, kEager);
+  }, undefined, kEager));
 }
 
 let compressionOf;
@@ -462,6 +497,7 @@ Object.defineProperty(CompressionStream.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(CompressionStream);
+inspectByGetters(CompressionStream);
 
 let decompressionOf;
 
@@ -490,19 +526,22 @@ Object.defineProperty(DecompressionStream.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 finishInterface(DecompressionStream);
+inspectByGetters(DecompressionStream);
 
 // ===========================================================================
 // Helpers for Body and the host
 
 // A byte stream that yields `bytes` as one chunk, then closes.
 export function streamOfBytes(bytes) {
-  return new ReadableStream({
+  const stream = new ReadableStream({
     type: 'bytes',
     start(controller) {
       if (bytes.length > 0) controller.enqueue(bytes.slice());
       controller.close();
     },
   });
+  stream[kKnownLength] = BigInt(bytes.length);
+  return stream;
 }
 
 export { isReadableStream };

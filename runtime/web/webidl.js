@@ -150,8 +150,8 @@ export function bufferSourceBytes(value) {
 export function finishInterface(Class) {
   for (const target of [Class.prototype, Class]) {
     for (const key of Reflect.ownKeys(target)) {
-      if (key === 'constructor' || key === 'prototype' || key === 'length' ||
-          key === 'name') {
+      if (key === 'constructor' || (target === Class &&
+          (key === 'prototype' || key === 'length' || key === 'name'))) {
         continue;
       }
       const descriptor = Reflect.getOwnPropertyDescriptor(target, key);

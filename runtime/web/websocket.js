@@ -3,10 +3,14 @@
 // isolate's peer socket, the front door's upgraded connection or an
 // outbound client. Messages and closes arrive as MessageEvent, CloseEvent
 // and ErrorEvent, with workerd's checks and messages for misuse.
-// TODO(compat): WebSocket has its own listener list until EventTarget
-// exists; `ws instanceof EventTarget` is false.
 
 import { DOMException } from './dom_exception.js';
+import {
+  CloseEvent,
+  ErrorEvent,
+  EventTarget,
+  MessageEvent as BaseMessageEvent,
+} from './events.js';
 import { ioNatives } from './io.js';
 import { bufferSourceBytes, isBufferSource, requireNew } from './webidl.js';
 
@@ -19,120 +23,22 @@ const kNotAccepted =
 // ===========================================================================
 // Events
 
-export class WebSocketEvent {
-  #type;
-
-  constructor(type) {
-    this.#type = `${type}`;
-  }
-
-  get type() {
-    return this.#type;
-  }
-
-  get bubbles() {
-    return false;
-  }
-
-  get cancelable() {
-    return false;
-  }
-}
-
-export class MessageEvent extends WebSocketEvent {
-  #data;
-
-  constructor(type, init = {}) {
-    requireNew(new.target, 'MessageEvent');
-    super(type);
-    this.#data = init.data;
-  }
-
-  get data() {
-    return this.#data;
-  }
-
-  get origin() {
-    return null;
-  }
-
-  get lastEventId() {
-    return '';
-  }
-
-  get source() {
-    return null;
-  }
-
-  get ports() {
-    return [];
-  }
-}
-
-export class CloseEvent extends WebSocketEvent {
-  #code;
-  #reason;
-  #wasClean;
-
-  constructor(type, init = {}) {
-    requireNew(new.target, 'CloseEvent');
-    super(type);
-    this.#code = init.code ?? 0;
-    this.#reason = init.reason ?? '';
-    this.#wasClean = init.wasClean ?? false;
-  }
-
-  get code() {
-    return this.#code;
-  }
-
-  get reason() {
-    return this.#reason;
-  }
-
-  get wasClean() {
-    return this.#wasClean;
-  }
-}
-
-export class ErrorEvent extends WebSocketEvent {
-  #message;
-  #error;
-
-  constructor(type, init = {}) {
-    requireNew(new.target, 'ErrorEvent');
-    super(type);
-    this.#message = init.message ?? '';
-    this.#error = init.error;
-  }
-
-  get message() {
-    return this.#message;
-  }
-
-  get error() {
-    return this.#error;
-  }
-
-  get filename() {
-    return '';
-  }
-
-  get lineno() {
-    return 0;
-  }
-
-  get colno() {
-    return 0;
-  }
-}
+// A WebSocket's message events have a null origin, as on workerd. A computed
+// key keeps the class's name through bundling.
+const MessageEvent = {
+  MessageEvent: class extends BaseMessageEvent {
+    get origin() {
+      return null;
+    }
+  },
+}.MessageEvent;
 
 // ===========================================================================
 // WebSocket
 
 let wsState;
 
-export class WebSocket {
+export class WebSocket extends EventTarget {
   static CONNECTING = 0;
   static OPEN = 1;
   static CLOSING = 2;
@@ -144,12 +50,12 @@ export class WebSocket {
   #closedOutgoing = false;
   #closedIncoming = false;
   #errored = false;
-  #listeners = new Map();
   #handlers = { open: null, message: null, close: null, error: null };
   #attachment = undefined;
 
   constructor(...args) {
     requireNew(new.target, 'WebSocket');
+    super();
     if (args[0] === kConstruct) {
       this.#handle = args[1];
       return;
@@ -323,44 +229,17 @@ export class WebSocket {
 
   // ---- Events ------------------------------------------------------------
 
-  addEventListener(type, listener, options = undefined) {
-    if (listener === null || listener === undefined) return;
-    type = `${type}`;
-    let list = this.#listeners.get(type);
-    if (!list) this.#listeners.set(type, (list = []));
-    if (list.some((entry) => entry.listener === listener)) return;
-    const once =
-      typeof options === 'object' && options !== null && options.once === true;
-    list.push({ listener, once });
-  }
-
-  removeEventListener(type, listener) {
-    const list = this.#listeners.get(`${type}`);
-    if (!list) return;
-    const index = list.findIndex((entry) => entry.listener === listener);
-    if (index >= 0) list.splice(index, 1);
-  }
-
-  dispatchEvent(event) {
+  // Runs the on<type> handler, then the listeners.
+  #dispatch(event) {
     const handler = this.#handlers[event.type];
-    const list = [...(this.#listeners.get(event.type) ?? [])];
-    const call = (listener) => {
+    if (typeof handler === 'function') {
       try {
-        if (typeof listener === 'function') {
-          listener.call(this, event);
-        } else if (listener && typeof listener.handleEvent === 'function') {
-          listener.handleEvent(event);
-        }
+        handler.call(this, event);
       } catch (error) {
         reportError(error);
       }
-    };
-    if (typeof handler === 'function') call(handler);
-    for (const entry of list) {
-      if (entry.once) this.removeEventListener(event.type, entry.listener);
-      call(entry.listener);
     }
-    return true;
+    this.dispatchEvent(event);
   }
 
   get onopen() {
@@ -399,19 +278,19 @@ export class WebSocket {
   // connection or a protocol error.
   #receive(kind, data, code) {
     if (kind === 'text' || kind === 'binary') {
-      this.dispatchEvent(new MessageEvent('message', { data }));
+      this.#dispatch(new MessageEvent('message', { data }));
       return;
     }
     if (kind === 'close') {
       this.#closedIncoming = true;
-      this.dispatchEvent(
+      this.#dispatch(
         new CloseEvent('close', { code, reason: data, wasClean: true }),
       );
       return;
     }
     if (kind === 'aborted') {
       this.#closedIncoming = true;
-      this.dispatchEvent(
+      this.#dispatch(
         new CloseEvent('close', { code: 1006, reason: data, wasClean: false }),
       );
       return;
@@ -419,7 +298,7 @@ export class WebSocket {
     this.#closedIncoming = true;
     this.#errored = true;
     const error = new Error(data);
-    this.dispatchEvent(
+    this.#dispatch(
       new ErrorEvent('error', { message: `Uncaught Error: ${data}`, error }),
     );
   }

@@ -1,30 +1,47 @@
 // ActorHost::Instance, one live Durable Object, shared by the files of ActorHost
-// (actor_host.cpp: lifecycle and events; storage_natives.cpp: ctx.storage).
+// (instances.cpp: lifecycle, input gate and eviction; storage_natives.cpp:
+// ctx.storage).
 #pragma once
 
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include <boost/asio/steady_timer.hpp>
 #include <v8.h>
 
 #include "dohost/actor.h"
 #include "dohost/storage.h"
 
+#include "object_storage.h"
+
 namespace dohost::actor {
 
-// One live Durable Object. Calls that arrive while it is being constructed
-// wait in `queue` and run, in order, once it is ready.
+// One live Durable Object.
+//
+// Its events (calls, later fetches, alarms and WebSocket messages) wait in
+// `queue` and start one per loop task, in arrival order, once the object is
+// constructed and its input gate is open. The gate is closed while
+// blockConcurrencyWhile() callbacks run (`gateLocks`). An event that awaits
+// I/O no longer holds the object: the next one may start.
 struct ActorHost::Instance {
+  std::string key;          // className + "/" + hex, its key in instances_
+  uint64_t generation = 0;  // unique per construction, to spot stale callbacks
   std::string className;
   std::string hex;
   std::optional<std::string> name;
-  bool ready = false;
+  Jurisdiction jurisdiction = Jurisdiction::kNone;
+  bool ready = false;  // constructed, blockConcurrencyWhile() of the constructor done
   v8::Global<v8::Object> object;
-  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<ObjectStorage> storage;
   int storageHandle = -1;
   std::deque<PendingEvent> queue;
+  int gateLocks = 0;  // blockConcurrencyWhile() callbacks not yet settled
+  int running = 0;    // events started whose result has not settled
+  bool pumpScheduled = false;
+  std::unique_ptr<boost::asio::steady_timer> idleTimer;
 };
 
 }  // namespace dohost::actor

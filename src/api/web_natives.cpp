@@ -10,6 +10,8 @@
 #include "dohost/assert.h"
 #include "dohost/log.h"
 
+#include "icu_decoder.h"
+#include "native_util.h"
 #include "timers.h"
 #include "zlib_stream.h"
 
@@ -23,6 +25,9 @@ using js::toV8;
 // the microtask checkpoint ends is reported, as workerd logs it.
 struct WebNatives::Rejections {
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> pending;
+  // Rejected promises that got a handler after the checkpoint that left
+  // them unhandled: a "rejectionhandled" event each, if they were reported.
+  std::vector<v8::Global<v8::Promise>> handledLater;
 };
 
 namespace {
@@ -31,36 +36,12 @@ namespace {
 // carries no data pointer. Isolates live on one thread each.
 thread_local std::map<v8::Isolate*, WebNatives*> tWebNatives;
 
-// Runs `body` and turns a C++ exception into a JavaScript one.
-template <typename Body>
-void guarded(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name, Body&& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    log::error("api", std::string(name) + ": " + e.what());
-    js::throwError(info.GetIsolate(), "Error", std::string("internal error in ") + name);
-  }
-}
-
 // A ZlibStream owned by the JavaScript object that stands for it, freed
 // when that object is garbage collected.
 struct ZlibHandle {
   std::unique_ptr<ZlibStream> stream;
   v8::Global<v8::Object> object;
 };
-
-v8::Local<v8::Uint8Array> toUint8Array(v8::Isolate* isolate, std::string_view bytes) {
-  auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(buffer->Data(), bytes.data(), bytes.size());
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
-}
-
-std::string_view viewOf(v8::Local<v8::Value> value) {
-  if (!value->IsArrayBufferView()) return {};
-  auto view = value.As<v8::ArrayBufferView>();
-  auto* data = static_cast<const char*>(view->Buffer()->Data());
-  return {data + view->ByteOffset(), view->ByteLength()};
-}
 
 void installCompression(js::Isolate& isolate) {
   isolate.addNative("zlibCreate", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -99,6 +80,65 @@ void installCompression(js::Isolate& isolate) {
         return;
       }
       info.GetReturnValue().Set(toUint8Array(info.GetIsolate(), *out));
+    });
+  });
+}
+
+// An IcuDecoder owned by its JavaScript handle, like ZlibHandle.
+struct IcuHandle {
+  std::unique_ptr<IcuDecoder> decoder;
+  v8::Global<v8::Object> object;
+};
+
+void installTextDecoding(js::Isolate& isolate) {
+  // icuDecoderCreate(encoding, fatal) -> handle, or null when ICU lacks it.
+  isolate.addNative("icuDecoderCreate", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "icuDecoderCreate", [&] {
+      auto* v8Isolate = info.GetIsolate();
+      auto decoder = IcuDecoder::open(toStdString(v8Isolate, info[0]), info[1]->IsTrue());
+      if (!decoder) {
+        info.GetReturnValue().SetNull();
+        return;
+      }
+      auto objectTemplate = v8::ObjectTemplate::New(v8Isolate);
+      objectTemplate->SetInternalFieldCount(1);
+      auto object = objectTemplate->NewInstance(v8Isolate->GetCurrentContext()).ToLocalChecked();
+      auto* handle = new IcuHandle{std::move(decoder), {}};
+      object->SetAlignedPointerInInternalField(0, handle);
+      handle->object.Reset(v8Isolate, object);
+      handle->object.SetWeak(
+          handle,
+          [](const v8::WeakCallbackInfo<IcuHandle>& weak) {
+            auto* dead = weak.GetParameter();
+            dead->object.Reset();
+            delete dead;
+          },
+          v8::WeakCallbackType::kParameter);
+      info.GetReturnValue().Set(object);
+    });
+  });
+  // icuDecode(handle, bytes, flush) -> string, or null for malformed input
+  // in fatal mode; icuDecode(handle) resets.
+  isolate.addNative("icuDecode", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    guarded(info, "icuDecode", [&] {
+      DOHOST_REQUIRE(info[0]->IsObject() && info[0].As<v8::Object>()->InternalFieldCount() == 1,
+                     "icuDecode: not a decoder handle");
+      auto* handle =
+          static_cast<IcuHandle*>(info[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+      if (info.Length() < 2) {
+        handle->decoder->reset();
+        return;
+      }
+      auto text = handle->decoder->decode(viewOf(info[1]), info[2]->IsTrue());
+      if (!text) {
+        info.GetReturnValue().SetNull();
+        return;
+      }
+      info.GetReturnValue().Set(
+          v8::String::NewFromTwoByte(info.GetIsolate(),
+                                     reinterpret_cast<const uint16_t*>(text->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(text->size()))
+              .ToLocalChecked());
     });
   });
 }
@@ -179,6 +219,8 @@ void WebNatives::install() {
   });
 
   installCompression(isolate_);
+  installCryptoNatives(isolate_);
+  installTextDecoding(isolate_);
 
   // ---- reportError(prefix, value): one "Uncaught ..." line in the
   // Worker's log, with the stack when the value has one.
@@ -221,14 +263,18 @@ void WebNatives::onPromiseReject(v8::PromiseRejectMessage& message) {
       pending.emplace_back(v8::Global<v8::Promise>(isolate, promise),
                            v8::Global<v8::Value>(isolate, message.GetValue()));
       break;
-    case v8::kPromiseHandlerAddedAfterReject:
+    case v8::kPromiseHandlerAddedAfterReject: {
+      bool wasPending = false;
       for (auto it = pending.begin(); it != pending.end(); ++it) {
         if (it->first.Get(isolate) == promise) {
           pending.erase(it);
+          wasPending = true;
           break;
         }
       }
+      if (!wasPending) rejections_->handledLater.emplace_back(isolate, promise);
       break;
+    }
     default:
       break;
   }
@@ -241,15 +287,35 @@ void WebNatives::microtasksCompleted(v8::Isolate* isolate, void* self) {
   static_cast<WebNatives*>(self)->reportRejections();
 }
 
+// Dispatches "unhandledrejection" (and "rejectionhandled") to the global
+// scope's listeners through the runtime; a rejection nobody listens for is
+// logged.
 void WebNatives::reportRejections() {
-  if (rejections_->pending.empty()) return;
+  if (rejections_->pending.empty() && rejections_->handledLater.empty()) return;
   auto pending = std::move(rejections_->pending);
+  auto handledLater = std::move(rejections_->handledLater);
   rejections_->pending.clear();
+  rejections_->handledLater.clear();
   auto* isolate = isolate_.v8();
   v8::HandleScope scope(isolate);
+  auto context = isolate_.context();
+  v8::TryCatch tryCatch(isolate);
   for (auto& [promise, value] : pending) {
-    isolate_.printConsole("error",
-                          "Uncaught (in promise) " + isolate_.describe(value.Get(isolate)));
+    v8::Local<v8::Value> args[] = {promise.Get(isolate), value.Get(isolate)};
+    v8::Local<v8::Value> log;
+    if (!isolate_.internal("unhandledRejection")
+             ->Call(context, v8::Undefined(isolate), 2, args)
+             .ToLocal(&log) ||
+        log->IsTrue()) {
+      isolate_.printConsole("error",
+                            "Uncaught (in promise) " + isolate_.describe(value.Get(isolate)));
+    }
+  }
+  for (auto& promise : handledLater) {
+    v8::Local<v8::Value> args[] = {promise.Get(isolate)};
+    (void)isolate_.internal("rejectionHandled")
+        ->Call(context, v8::Undefined(isolate), 1, args)
+        .FromMaybe(v8::Local<v8::Value>());
   }
 }
 

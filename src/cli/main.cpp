@@ -1,14 +1,16 @@
 // dohost's command line: `dohost serve`, `--version`, `--help`; the banner
 // and the signals that stop the server.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <filesystem>
-#include <iostream>
 
 #include "dohost/config.h"
 #include "dohost/log.h"
+#include "dohost/registry.h"
 #include "dohost/server.h"
 
 #ifndef DOHOST_VERSION
@@ -83,6 +85,24 @@ int main(int argc, char** argv) {
                            "Folder for Durable Object data (default: .dohost/state next to "
                            "the first config)");
   serveCommand->add_option("--threads", options.threads, "Event-loop threads (default: cores)");
+  std::string registry;
+  serveCommand->add_option("--registry", registry,
+                           "Dev registry folder, where dohost processes find each other's Workers "
+                           "(default: $DOHOST_REGISTRY_PATH, else $XDG_RUNTIME_DIR/dohost/registry "
+                           "or ~/.dohost/registry)");
+  bool noLimits = false;
+  serveCommand->add_flag("--no-limits", noLimits,
+                         "Do not enforce Cloudflare's per-request limits on service binding "
+                         "invocations (32) and subrequests, as workerd does not");
+  serveCommand->add_option("--subrequest-limit", options.subrequestLimit,
+                           "Subrequests (Durable Object and service calls) allowed per request")
+      ->default_val(10000);
+  double idleSeconds = 10;
+  serveCommand
+      ->add_option("--do-idle-timeout", idleSeconds,
+                   "Seconds a Durable Object may stay idle before it is evicted; its storage "
+                   "stays and the next request constructs it again (default: 10, as workerd)")
+      ->check(CLI::PositiveNumber);
   serveCommand->add_flag("--verbose,-v", verbose, "Print info and debug logs");
 
   try {
@@ -95,6 +115,7 @@ int main(int argc, char** argv) {
     return argc > 1 ? 1 : 0;
   }
   if (verbose) dohost::log::setLevel(dohost::log::Level::kDebug);
+  options.enforceLimits = !noLimits;
 
   if (!positional.empty()) configs.insert(configs.begin(), positional);
   if (configs.empty()) {
@@ -108,5 +129,15 @@ int main(int argc, char** argv) {
   }
   for (const auto& config : configs) options.configs.push_back(config);
   if (!persist.empty()) options.persistDir = persist;
+  if (!registry.empty()) {
+    options.registryDir = registry;
+  } else if (const char* fromEnv = std::getenv("DOHOST_REGISTRY_PATH"); fromEnv && *fromEnv) {
+    options.registryDir = fromEnv;
+  } else {
+    options.registryDir =
+        dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));
+  }
+  options.idleTimeout =
+      std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
   return serve(std::move(options));
 }

@@ -46,8 +46,14 @@ Message encode(const Call& call) {
   target.setHasName(call.target.objectName.has_value());
   if (call.target.objectName) target.setObjectName(*call.target.objectName);
   target.setEntrypoint(call.target.entrypoint);
+  target.setExportId(call.target.exportId);
+  root.setHasCaps(call.hasCaps);
   root.setMethod(call.method);
   root.setArgs(bytesOf(call.args));
+  auto path = root.initPath(static_cast<unsigned>(call.path.size()));
+  for (unsigned i = 0; i < call.path.size(); ++i) path.set(i, call.path[i]);
+  root.setOp(static_cast<schema::Call::Op>(call.op));
+  root.setCaller(call.caller);
   return flatten(builder);
 }
 
@@ -55,7 +61,10 @@ Message encode(const Return& ret) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<schema::Return>();
   root.setCallId(ret.callId);
-  if (ret.isError) {
+  root.setHasCaps(ret.hasCaps);
+  if (ret.isFailure) {
+    root.setFailure(ret.payload);
+  } else if (ret.isError) {
     root.setError(bytesOf(ret.payload));
   } else {
     root.setValue(bytesOf(ret.payload));
@@ -74,8 +83,13 @@ Call decodeCall(const Message& message) {
   call.target.objectId = target.getObjectId();
   if (target.getHasName()) call.target.objectName = std::string(target.getObjectName());
   call.target.entrypoint = target.getEntrypoint();
+  call.target.exportId = target.getExportId();
+  call.hasCaps = root.getHasCaps();
   call.method = root.getMethod();
   call.args = toString(root.getArgs());
+  for (auto name : root.getPath()) call.path.emplace_back(name);
+  call.op = static_cast<Op>(root.getOp());
+  call.caller = root.getCaller();
   return call;
 }
 
@@ -84,13 +98,32 @@ Return decodeReturn(const Message& message) {
   auto root = reader.getRoot<schema::Return>();
   Return ret;
   ret.callId = root.getCallId();
-  if (root.isError()) {
+  ret.hasCaps = root.getHasCaps();
+  if (root.isFailure()) {
+    ret.isError = true;
+    ret.isFailure = true;
+    ret.payload = root.getFailure();
+  } else if (root.isError()) {
     ret.isError = true;
     ret.payload = toString(root.getError());
   } else {
     ret.payload = toString(root.getValue());
   }
   return ret;
+}
+
+Message failureFor(const Message& call, const std::string& text) {
+  capnp::FlatArrayMessageReader reader(wordsOf(call));
+  Return ret;
+  ret.callId = reader.getRoot<schema::Call>().getCallId();
+  ret.isError = true;
+  ret.isFailure = true;
+  ret.payload = text;
+  return encode(ret);
+}
+
+std::string workerNotFoundMessage(const std::string& worker) {
+  return "Worker \"" + worker + "\" not found. Make sure it is running locally.";
 }
 
 void Router::addEndpoint(const std::string& worker, Endpoint* endpoint) {
@@ -108,14 +141,40 @@ bool Router::has(const std::string& worker) const {
   return endpoints_.count(worker) != 0;
 }
 
+void Router::setRemote(RemoteRoute* remote) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  remote_ = remote;
+}
+
 void Router::send(const std::string& worker, Message call, EventLoop& replyLoop,
                   std::function<void(Message)> onReturn) {
+  RemoteRoute* remote = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (endpoints_.count(worker) == 0) remote = remote_;
+  }
+  if (remote) {
+    remote->send(worker, std::move(call), replyLoop, std::move(onReturn));
+    return;
+  }
+  sendLocal(worker, std::move(call), replyLoop, std::move(onReturn));
+}
+
+void Router::sendLocal(const std::string& worker,
+                       Message call,
+                       EventLoop& replyLoop,
+                       std::function<void(Message)> onReturn) {
   Endpoint* endpoint = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = endpoints_.find(worker); it != endpoints_.end()) endpoint = it->second;
   }
-  DOHOST_REQUIRE(endpoint != nullptr, "no endpoint for Worker " + worker);
+  if (!endpoint) {
+    // Posted, not called: the caller may still be inside the native that sent it.
+    auto failure = failureFor(call, workerNotFoundMessage(worker));
+    replyLoop.post([onReturn = std::move(onReturn), failure] { onReturn(failure); });
+    return;
+  }
   auto finish = std::make_shared<std::function<void(Message)>>(std::move(onReturn));
   Reply reply = [&replyLoop, finish](Message ret) {
     replyLoop.post([finish, ret] { (*finish)(ret); });

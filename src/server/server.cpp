@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <thread>
 
+#include "dohost/actor.h"
 #include "dohost/assert.h"
 #include "dohost/config.h"
 #include "dohost/http.h"
 #include "dohost/log.h"
 #include "dohost/rpc.h"
+
+#include "peers.h"
 #include "worker.h"
 
 namespace dohost::server {
@@ -19,6 +22,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<EventLoop>> loops;
   rpc::Router router;
   std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<Peers> peers;  // null without a registry folder
   std::unique_ptr<http::Server> http;
   bool stopped = false;
 };
@@ -67,6 +71,8 @@ void Server::start() {
   }
   options.persistDir = fs::absolute(options.persistDir);
 
+  actor::ActorHost::setDefaultIdleTimeout(options.idleTimeout);
+
   unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   threads = std::max(1u, threads);
   for (unsigned i = 0; i < threads; ++i) {
@@ -81,6 +87,10 @@ void Server::start() {
         std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
   }
   auto outbound = http::makeClient();
+  jsrpc::Limits limits;
+  limits.enforce = options.enforceLimits;
+  limits.subrequests = options.subrequestLimit;
+  for (auto& worker : impl_->workers) worker->setLimits(limits);
   for (auto& worker : impl_->workers) {
     worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
@@ -93,6 +103,43 @@ void Server::start() {
 
   std::vector<EventLoop*> loops;
   for (auto& loop : impl_->loops) loops.push_back(loop.get());
+  if (!options.registryDir.empty()) {
+    std::vector<Worker*> workers;
+    for (auto& worker : impl_->workers) workers.push_back(worker.get());
+    impl_->peers = std::make_unique<Peers>(options.registryDir, loops, impl_->router);
+    try {
+      impl_->peers->start(workers);
+    } catch (const Error& e) {
+      throw StartupError(e.what());
+    }
+  }
+
+  // Bindings to Workers no process runs fail at call time with a clear
+  // error; say so now too.
+  for (const auto& worker : impl_->workers) {
+    const auto& config = worker->config();
+    auto report = [&](const std::string& binding, const std::string& target) {
+      if (impl_->router.has(target)) return;
+      if (impl_->peers) {
+        if (impl_->peers->runs(target)) return;
+        log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
+                   target + "\", which no dohost process runs yet; calls through it fail "
+                   "until it starts (with another -c, or in another dohost serve sharing the "
+                   "registry " + impl_->options.registryDir.string() + ")");
+        return;
+      }
+      log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
+                 target + "\", which is not running in this dohost process; calls through it "
+                 "fail until it is (add it with another -c)");
+    };
+    for (const auto& service : config.services) report(service.binding, service.service);
+    for (const auto& binding : config.durableObjects) {
+      if (!binding.scriptName.empty() && binding.scriptName != config.name) {
+        report(binding.name, binding.scriptName);
+      }
+    }
+  }
+
   Worker* entry = impl_->workers.front().get();
   // Bodies over 64 KiB, and chunked ones, stream into the Worker as they arrive.
   http::ServerOptions httpOptions;
@@ -111,6 +158,15 @@ void Server::start() {
 }
 
 std::vector<std::string> Server::banner() const {
+  std::map<std::pair<std::string, std::string>, Peers::Status> remote;
+  if (impl_->peers) remote = impl_->peers->announce();
+  // In this process, or in another one through the registry.
+  auto state = [&](const std::string& worker, const std::string& binding,
+                   const std::string& target) {
+    auto it = remote.find({worker, binding});
+    bool connected = it != remote.end() ? it->second.connected : impl_->router.has(target);
+    return connected ? "[connected]" : "[not connected]";
+  };
   std::vector<std::string> lines;
   for (const auto& worker : impl_->workers) {
     const auto& config = worker->config();
@@ -132,14 +188,13 @@ std::vector<std::string> Server::banner() const {
       std::string what = binding.className;
       if (!binding.scriptName.empty() && binding.scriptName != config.name) {
         what += " (in " + binding.scriptName + ") " +
-                (impl_->router.has(binding.scriptName) ? "[connected]" : "[not connected]");
+                state(config.name, binding.name, binding.scriptName);
       }
       row("env." + binding.name, "Durable Object", what);
     }
     for (const auto& service : config.services) {
       row("env." + service.binding, "Service",
-          service.service + (impl_->router.has(service.service) ? " [connected]"
-                                                                : " [not connected]"));
+          service.service + " " + state(config.name, service.binding, service.service));
     }
     for (const auto& [name, json] : config.vars) {
       // Values are not shown: vars may hold secrets.
@@ -155,6 +210,7 @@ uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 void Server::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
+  if (impl_->peers) impl_->peers->stop();
   if (impl_->http) impl_->http->stop();
   for (auto& worker : impl_->workers) worker->shutdown();
   impl_->http.reset();

@@ -1,7 +1,9 @@
 // Worker: loads a Worker's code into its isolate and runs its fetch events.
 #include "worker.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 
@@ -46,6 +48,25 @@ std::string displayPath(const std::filesystem::path& path) {
   auto relative = std::filesystem::relative(path, std::filesystem::current_path(), error);
   if (error || relative.empty() || relative.string().rfind("..", 0) == 0) return path.string();
   return relative.string();
+}
+
+// delete_all_deletes_alarm: on from 2026-02-24, or by flag either way (workerd's rule).
+bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
+  const auto& flags = config.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  if (has("delete_all_deletes_alarm")) return true;
+  if (has("delete_all_preserves_alarm")) return false;
+  return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
+}
+
+actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+  actor::StorageOptions options;
+  options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
+  // Fault injection for the crash tests: every commit comes this much later.
+  if (const char* delay = std::getenv("DOHOST_TEST_COMMIT_DELAY_MS")) {
+    options.commitDelay = std::chrono::milliseconds(std::atoi(delay));
+  }
+  return options;
 }
 
 }  // namespace
@@ -93,6 +114,7 @@ std::vector<std::string> Worker::startOnLoop() {
   web_->install();
   io_ = std::make_unique<api::IoNatives>(*isolate_, outbound_);
   io_->install();
+  actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -130,6 +152,7 @@ std::vector<std::string> Worker::startOnLoop() {
     for (const auto& diagnostic : config::checkExports(config_, exported)) {
       errors.push_back(diagnostic.message);
     }
+    recordExports(exported);
 
     // Every class this Worker defines may be called, bound or not.
     for (const auto& binding : config_.durableObjects) {
@@ -165,6 +188,12 @@ std::vector<std::string> Worker::startOnLoop() {
            {"name", toV8(isolate, binding.name)},
            {"handle", v8::Integer::New(isolate, handle)}});
     }
+    for (const auto& service : config_.services) {
+      int handle = rpc_->addService(service.binding, service.service, service.entrypoint);
+      add({{"kind", toV8(isolate, "service")},
+           {"name", toV8(isolate, service.binding)},
+           {"handle", v8::Integer::New(isolate, handle)}});
+    }
     v8::Local<v8::Value> envArgs[] = {bindings};
     auto env = isolate_->internal("makeEnv")
                    ->Call(context, v8::Undefined(isolate), 1, envArgs)
@@ -172,9 +201,41 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    rpc_->setEnv(env);
+    rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
+  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+    errors.push_back(problem);
+  }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());
   return errors;
+}
+
+void Worker::recordExports(const std::vector<std::string>& exported) {
+  auto context = isolate_->context();
+  auto exports = isolate_->mainExports();
+  for (const auto& binding : config_.durableObjects) {
+    if (binding.scriptName.empty() || binding.scriptName == config_.name) {
+      classes_.push_back(binding.className);
+    }
+  }
+  for (const auto& migration : config_.migrations) {
+    for (const auto& list : {migration.newSqliteClasses, migration.newClasses}) {
+      for (const auto& name : list) {
+        if (std::find(classes_.begin(), classes_.end(), name) == classes_.end()) {
+          classes_.push_back(name);
+        }
+      }
+    }
+  }
+  if (exports->Has(context, toV8(isolate_->v8(), "default")).FromMaybe(false)) {
+    entrypoints_.push_back("default");
+  }
+  for (const auto& name : exported) {
+    if (name == "default") continue;
+    if (std::find(classes_.begin(), classes_.end(), name) != classes_.end()) continue;
+    entrypoints_.push_back(name);
+  }
 }
 
 void Worker::handleHttp(http::Request request, http::Respond respond) {

@@ -42,10 +42,23 @@ class Worker {
   void setOutbound(std::shared_ptr<api::Outbound> outbound) {
     outbound_ = std::move(outbound);
   }
+  // What other processes may reach, for the dev registry; filled by
+  // start(). Entrypoints are the exported names that are not Durable
+  // Object classes ("default" for the default export); classes are the
+  // Durable Object classes the Worker defines.
+  const std::vector<std::string>& entrypoints() const {
+    return entrypoints_;
+  }
+  const std::vector<std::string>& classes() const {
+    return classes_;
+  }
+  // The per-request limits on calls through bindings. Call before start().
+  void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
 
  private:
   std::vector<std::string> startOnLoop();
   void fetchOnLoop(http::Request request, http::Respond respond);
+  void recordExports(const std::vector<std::string>& exported);
 
   config::WorkerConfig config_;
   EventLoop& loop_;
@@ -58,6 +71,9 @@ class Worker {
   std::unique_ptr<api::IoNatives> io_;
   std::shared_ptr<api::Outbound> outbound_;
   v8::Global<v8::Object> env_;
+  std::vector<std::string> entrypoints_;
+  std::vector<std::string> classes_;
+  jsrpc::Limits limits_;
 };
 
 }  // namespace dohost::server

@@ -4,14 +4,13 @@
 // transaction statements.
 #include "authorizer.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <strings.h>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -34,35 +33,150 @@ namespace {
 const std::unordered_set<std::string_view>& allowedFunctions() {
   static const std::unordered_set<std::string_view> kAllowed = {
       // Core functions.
-      "abs", "changes", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex",
-      "ifnull", "iif", "instr", "last_insert_rowid", "length", "like", "likelihood", "likely",
-      "load_extension", "lower", "ltrim", "max_scalar", "min_scalar", "nullif", "octet_length",
-      "printf", "quote", "random", "randomblob", "replace", "round", "rtrim", "sign", "soundex",
-      "substr", "substring", "total_changes", "trim", "typeof", "unhex", "unicode", "unlikely",
-      "upper", "zeroblob",
+      "abs",
+      "changes",
+      "char",
+      "coalesce",
+      "concat",
+      "concat_ws",
+      "format",
+      "glob",
+      "hex",
+      "ifnull",
+      "iif",
+      "instr",
+      "last_insert_rowid",
+      "length",
+      "like",
+      "likelihood",
+      "likely",
+      "load_extension",
+      "lower",
+      "ltrim",
+      "max_scalar",
+      "min_scalar",
+      "nullif",
+      "octet_length",
+      "printf",
+      "quote",
+      "random",
+      "randomblob",
+      "replace",
+      "round",
+      "rtrim",
+      "sign",
+      "soundex",
+      "substr",
+      "substring",
+      "total_changes",
+      "trim",
+      "typeof",
+      "unhex",
+      "unicode",
+      "unlikely",
+      "upper",
+      "zeroblob",
       // Date and time.
-      "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff",
-      "current_date", "current_time", "current_timestamp",
+      "date",
+      "time",
+      "datetime",
+      "julianday",
+      "unixepoch",
+      "strftime",
+      "timediff",
+      "current_date",
+      "current_time",
+      "current_timestamp",
       // Aggregates.
-      "avg", "count", "group_concat", "max", "min", "string_agg", "sum", "total",
+      "avg",
+      "count",
+      "group_concat",
+      "max",
+      "min",
+      "string_agg",
+      "sum",
+      "total",
       // Window functions.
-      "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
-      "first_value", "last_value", "nth_value",
+      "row_number",
+      "rank",
+      "dense_rank",
+      "percent_rank",
+      "cume_dist",
+      "ntile",
+      "lag",
+      "lead",
+      "first_value",
+      "last_value",
+      "nth_value",
       // Math.
-      "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "cos", "cosh",
-      "degrees", "exp", "floor", "ln", "log", "log2", "mod", "pi", "pow", "radians", "sin",
-      "sinh", "sqrt", "tan", "tanh", "trunc",
+      "acos",
+      "acosh",
+      "asin",
+      "asinh",
+      "atan",
+      "atan2",
+      "atanh",
+      "ceil",
+      "cos",
+      "cosh",
+      "degrees",
+      "exp",
+      "floor",
+      "ln",
+      "log",
+      "log2",
+      "mod",
+      "pi",
+      "pow",
+      "radians",
+      "sin",
+      "sinh",
+      "sqrt",
+      "tan",
+      "tanh",
+      "trunc",
       // JSON.
-      "json", "jsonb", "json_array", "jsonb_array", "json_array_length", "json_extract",
-      "jsonb_extract", "->", "->>", "json_insert", "jsonb_insert", "json_object",
-      "jsonb_object", "json_patch", "jsonb_patch", "json_remove", "jsonb_remove",
-      "json_replace", "jsonb_replace", "json_set", "jsonb_set", "json_type", "json_valid",
-      "json_quote", "json_group_array", "jsonb_group_array", "json_group_object",
-      "jsonb_group_object", "json_each", "json_tree",
+      "json",
+      "jsonb",
+      "json_array",
+      "jsonb_array",
+      "json_array_length",
+      "json_extract",
+      "jsonb_extract",
+      "->",
+      "->>",
+      "json_insert",
+      "jsonb_insert",
+      "json_object",
+      "jsonb_object",
+      "json_patch",
+      "jsonb_patch",
+      "json_remove",
+      "jsonb_remove",
+      "json_replace",
+      "jsonb_replace",
+      "json_set",
+      "jsonb_set",
+      "json_type",
+      "json_valid",
+      "json_quote",
+      "json_group_array",
+      "jsonb_group_array",
+      "json_group_object",
+      "jsonb_group_object",
+      "json_each",
+      "json_tree",
       // FTS5 and R*Tree.
-      "match", "highlight", "bm25", "snippet", "rtreecheck",
+      "match",
+      "highlight",
+      "bm25",
+      "snippet",
+      "rtreecheck",
       // Used internally by ALTER TABLE.
-      "sqlite_rename_column", "sqlite_rename_table", "sqlite_rename_test", "sqlite_drop_column",
+      "sqlite_rename_column",
+      "sqlite_rename_table",
+      "sqlite_rename_test",
+      "sqlite_drop_column",
       "sqlite_rename_quotefix",
   };
   return kAllowed;
@@ -70,9 +184,9 @@ const std::unordered_set<std::string_view>& allowedFunctions() {
 
 // How a permitted PRAGMA may be called.
 enum class PragmaArgs {
-  kNone,                 // read only, no argument
-  kBoolean,              // read, or set to a boolean spelling
-  kObjectName,           // a table or index name is required
+  kNone,        // read only, no argument
+  kBoolean,     // read, or set to a boolean spelling
+  kObjectName,  // a table or index name is required
   kOptionalObjectName,
   kOptionalNumber,
   kOptionalNumberOrObjectName,
@@ -160,11 +274,16 @@ bool isAllowedPragma(const char* pragma, const char* argument) {
   auto found = allowedPragmas().find(name);
   if (found == allowedPragmas().end()) return false;
   switch (found->second) {
-    case PragmaArgs::kNone: return argument == nullptr;
-    case PragmaArgs::kBoolean: return argument == nullptr || isBooleanArgument(argument);
-    case PragmaArgs::kObjectName: return argument != nullptr && isAllowedName(argument);
-    case PragmaArgs::kOptionalObjectName: return argument == nullptr || isAllowedName(argument);
-    case PragmaArgs::kOptionalNumber: return argument == nullptr || parsesAsInt32(argument);
+    case PragmaArgs::kNone:
+      return argument == nullptr;
+    case PragmaArgs::kBoolean:
+      return argument == nullptr || isBooleanArgument(argument);
+    case PragmaArgs::kObjectName:
+      return argument != nullptr && isAllowedName(argument);
+    case PragmaArgs::kOptionalObjectName:
+      return argument == nullptr || isAllowedName(argument);
+    case PragmaArgs::kOptionalNumber:
+      return argument == nullptr || parsesAsInt32(argument);
     case PragmaArgs::kOptionalNumberOrObjectName:
       return argument == nullptr || parsesAsUnsigned(argument) || isAllowedName(argument);
   }
@@ -248,24 +367,35 @@ void recordFacts(StatementFacts& facts, int action, const char* param1, const ch
       facts.tablesScanned.insert(table);
       break;
     case SQLITE_UPDATE:
+      // A CREATE writes its row of sqlite_schema without scanning it.
+      if (startsWithNoCase(table, "sqlite_")) break;
       facts.tablesScanned.insert(table);
       setDml(StatementFacts::Dml::kUpdate);
       if (facts.dml == StatementFacts::Dml::kUpdate && facts.dmlTable == table && param2) {
         facts.updatedColumns.insert(lower(param2));
       }
       break;
-    case SQLITE_INSERT: setDml(StatementFacts::Dml::kInsert); break;
-    case SQLITE_DELETE: setDml(StatementFacts::Dml::kDelete); break;
+    case SQLITE_INSERT:
+      setDml(StatementFacts::Dml::kInsert);
+      break;
+    case SQLITE_DELETE:
+      setDml(StatementFacts::Dml::kDelete);
+      break;
+    // The first CREATE is the statement's own; a table's automatic indexes come after it.
     case SQLITE_CREATE_TABLE:
     case SQLITE_CREATE_VIEW:
-      facts.create = action;
-      facts.createdOn = table;
+      if (facts.create == 0) {
+        facts.create = action;
+        facts.createdOn = table;
+      }
       facts.changesSchema = true;
       break;
     case SQLITE_CREATE_INDEX:
     case SQLITE_CREATE_TRIGGER:
-      facts.create = action;
-      facts.createdOn = lower(param2 ? param2 : "");
+      if (facts.create == 0) {
+        facts.create = action;
+        facts.createdOn = lower(param2 ? param2 : "");
+      }
       facts.changesSchema = true;
       break;
     case SQLITE_ALTER_TABLE:
@@ -273,8 +403,14 @@ void recordFacts(StatementFacts& facts, int action, const char* param1, const ch
       facts.changesSchema = true;
       break;
     case SQLITE_DROP_TABLE:
-    case SQLITE_DROP_VIEW:
+      if (facts.droppedTable.empty() && !facts.dropsIndex) facts.droppedTable = table;
+      facts.changesSchema = true;
+      break;
     case SQLITE_DROP_INDEX:
+      if (facts.droppedTable.empty()) facts.dropsIndex = true;
+      facts.changesSchema = true;
+      break;
+    case SQLITE_DROP_VIEW:
     case SQLITE_DROP_TRIGGER:
     case SQLITE_CREATE_VTABLE:
     case SQLITE_DROP_VTABLE:
@@ -331,7 +467,9 @@ Token nextToken(std::string_view sql, size_t& pos) {
   }
 
   size_t start = pos;
-  auto isWordChar = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; };
+  auto isWordChar = [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+  };
   if (isWordChar(static_cast<unsigned char>(first))) {
     while (pos < sql.size() && isWordChar(static_cast<unsigned char>(sql[pos]))) ++pos;
   } else {
@@ -346,7 +484,9 @@ bool isKeyword(const Token& token, const char* keyword) {
 
 }  // namespace
 
-bool isAllowedName(std::string_view name) { return !startsWithNoCase(name, "_cf_"); }
+bool isAllowedName(std::string_view name) {
+  return !startsWithNoCase(name, "_cf_");
+}
 
 bool renamesToReservedName(std::string_view statementSql) {
   size_t pos = 0;

@@ -36,14 +36,18 @@ struct StatementFacts {
 
   bool changesSchema = false;  // any CREATE, DROP or ALTER
   bool altersTable = false;
-  bool callsCount = false;     // count() appears, so the count(*) shortcut may be in use
+  bool callsCount = false;  // count() appears, so the count(*) shortcut may be in use
+
+  // A DROP TABLE (the table, lower-cased) or DROP INDEX: the b-trees it destroys are read.
+  std::string droppedTable;
+  bool dropsIndex = false;
 };
 
 // The authorizer's state, owned by the database; sqlite3_set_authorizer() gets a pointer to it.
 struct AuthContext {
   AuthMode mode = AuthMode::kDeny;
-  StatementFacts* facts = nullptr;         // set while a statement is being prepared
-  std::optional<std::string> deniedWith;   // a message better than "not authorized"
+  StatementFacts* facts = nullptr;        // set while a statement is being prepared
+  std::optional<std::string> deniedWith;  // a message better than "not authorized"
 };
 
 // The sqlite3_set_authorizer() callback; `userData` is an AuthContext.

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -15,8 +17,9 @@
 
 #include <sqlite3.h>
 
-#include "authorizer.h"
 #include "dohost/storage.h"
+
+#include "authorizer.h"
 #include "row_counts.h"
 
 namespace dohost::storage {
@@ -96,6 +99,8 @@ struct Database::Impl {
                const std::function<void(sqlite3_stmt*)>& onRow = nullptr);
   int64_t queryInt(const std::string& sql, const std::string& argument);
   bool tableExists(const char* name);
+  bool hasKvTable();
+  bool hasMetadataTable();
 
   const TableShape& shapeOf(const std::string& table);
 
@@ -112,6 +117,13 @@ struct Database::Impl {
   std::map<std::string, TableShape> shapes;
   std::set<Cursor::State*> liveCursors;
 
+  // Whether _cf_KV and _cf_METADATA exist, once known; forgotten when a rollback may have
+  // undone their creation and when the database is reset.
+  std::optional<bool> kvTable;
+  std::optional<bool> metadataTable;
+  void forgetTables();
+
+  std::function<void()> writeListener;
   bool batchOpen = false;
   bool batchTransaction = false;  // BEGIN has run for the open batch
   int savepoints = 0;
@@ -138,6 +150,13 @@ struct Cursor::State {
   std::vector<std::string> columns;
   bool done = false;
   bool canceled = false;
+
+  // A write with RETURNING has done all its work at the first step (SQLite buffers the rows):
+  // its rows are taken then, so that the counts are whole from the start, as workerd's are.
+  // Each row read from SQLite's buffer counts when handed out, hence `heldBack`.
+  bool buffered = false;
+  std::deque<std::vector<Value>> rows;
+  int64_t heldBack = 0;
 };
 
 }  // namespace dohost::storage

@@ -1,10 +1,12 @@
 // The key-value API and the alarm, stored in the object's own database in workerd's tables
 // (workerd src/workerd/util/sqlite-kv.h, sqlite-metadata.c++), so the same file works in both.
+#include <cstdio>
 #include <cstring>
 
-#include "database_impl.h"
 #include "dohost/assert.h"
 #include "dohost/storage.h"
+
+#include "database_impl.h"
 
 namespace dohost::storage {
 namespace {
@@ -14,8 +16,10 @@ constexpr char kCreateKv[] =
 constexpr char kCreateMetadata[] =
     "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)";
 
-// The row of _cf_METADATA that holds the alarm, in nanoseconds since the epoch.
+// The rows of _cf_METADATA: the alarm, in nanoseconds since the epoch, and the last bookmark
+// handed out by getCurrentBookmark().
 constexpr int kAlarmKey = 1;
+constexpr int kBookmarkKey = 2;
 
 const uint8_t kEmptyBytes[1] = {0};
 
@@ -77,8 +81,18 @@ std::optional<KvRange> compileListOptions(const KvListOptions& options) {
   return range;
 }
 
+bool Database::Impl::hasKvTable() {
+  if (!kvTable) kvTable = tableExists("_cf_KV");
+  return *kvTable;
+}
+
+bool Database::Impl::hasMetadataTable() {
+  if (!metadataTable) metadataTable = tableExists("_cf_METADATA");
+  return *metadataTable;
+}
+
 std::optional<std::vector<uint8_t>> Database::kvGet(std::string_view key) {
-  if (!impl_->tableExists("_cf_KV")) return std::nullopt;
+  if (!impl_->hasKvTable()) return std::nullopt;
   std::optional<std::vector<uint8_t>> value;
   impl_->runKept(
       "SELECT value FROM _cf_KV WHERE key = ?1",
@@ -89,7 +103,10 @@ std::optional<std::vector<uint8_t>> Database::kvGet(std::string_view key) {
 
 void Database::kvPut(std::string_view key, std::span<const uint8_t> value) {
   // The table appears with the first write, as in workerd: a new object's size stays 4096.
-  if (!impl_->tableExists("_cf_KV")) impl_->runHost(kCreateKv);
+  if (!impl_->hasKvTable()) {
+    impl_->runHost(kCreateKv);
+    impl_->kvTable = true;
+  }
   impl_->runKept(
       "INSERT INTO _cf_KV VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value",
       [&](sqlite3_stmt* statement) {
@@ -100,7 +117,7 @@ void Database::kvPut(std::string_view key, std::span<const uint8_t> value) {
 }
 
 bool Database::kvDelete(std::string_view key) {
-  if (!impl_->tableExists("_cf_KV")) return false;
+  if (!impl_->hasKvTable()) return false;
   impl_->runKept("DELETE FROM _cf_KV WHERE key = ?1",
                  [&](sqlite3_stmt* statement) { bindKey(statement, 1, key); });
   return sqlite3_changes(impl_->db) > 0;
@@ -108,7 +125,7 @@ bool Database::kvDelete(std::string_view key) {
 
 std::vector<KvEntry> Database::kvList(const KvRange& range) {
   std::vector<KvEntry> entries;
-  if (!impl_->tableExists("_cf_KV")) return entries;
+  if (!impl_->hasKvTable()) return entries;
   impl_->runKept(
       listSql(range.end.has_value(), range.reverse),
       [&](sqlite3_stmt* statement) {
@@ -125,7 +142,7 @@ std::vector<KvEntry> Database::kvList(const KvRange& range) {
 }
 
 std::optional<int64_t> Database::getAlarm() {
-  if (!impl_->tableExists("_cf_METADATA")) return std::nullopt;
+  if (!impl_->hasMetadataTable()) return std::nullopt;
   std::optional<int64_t> alarm;
   impl_->runKept(
       "SELECT value FROM _cf_METADATA WHERE key = ?1",
@@ -141,7 +158,10 @@ std::optional<int64_t> Database::getAlarm() {
 void Database::setAlarm(std::optional<int64_t> unixNanos) {
   // Clearing an alarm that was never set writes nothing (workerd compares with its cache first).
   if (!unixNanos && !getAlarm()) return;
-  if (!impl_->tableExists("_cf_METADATA")) impl_->runHost(kCreateMetadata);
+  if (!impl_->hasMetadataTable()) {
+    impl_->runHost(kCreateMetadata);
+    impl_->metadataTable = true;
+  }
 
   // An unset alarm is a NULL value, as workerd writes it.
   impl_->runKept(
@@ -154,6 +174,33 @@ void Database::setAlarm(std::optional<int64_t> unixNanos) {
           sqlite3_bind_null(statement, 2);
         }
       });
+}
+
+std::string Database::nextBookmark() {
+  int64_t bookmark = 0;
+  if (impl_->hasMetadataTable()) {
+    impl_->runKept(
+        "SELECT value FROM _cf_METADATA WHERE key = ?1",
+        [](sqlite3_stmt* statement) { sqlite3_bind_int(statement, 1, kBookmarkKey); },
+        [&](sqlite3_stmt* statement) { bookmark = sqlite3_column_int64(statement, 0) + 1; });
+  } else {
+    impl_->runHost(kCreateMetadata);
+    impl_->metadataTable = true;
+  }
+  impl_->runKept(
+      "INSERT INTO _cf_METADATA VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value",
+      [&](sqlite3_stmt* statement) {
+        sqlite3_bind_int(statement, 1, kBookmarkKey);
+        sqlite3_bind_int64(statement, 2, bookmark);
+      });
+
+  // Production's layout: four hex groups; the counter fills the first two.
+  constexpr uint64_t kGroup = 0xffffffff;
+  char text[80];
+  std::snprintf(text, sizeof(text), "%08llx-%08llx-%08x-%032d",
+                static_cast<unsigned long long>(bookmark / kGroup),
+                static_cast<unsigned long long>(bookmark % kGroup), 0u, 0);
+  return text;
 }
 
 }  // namespace dohost::storage

@@ -2,13 +2,17 @@
 // are in docs/storage.md; tests/unit/storage/row_counts_test.cpp pins them.
 #include "row_counts.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <strings.h>
 
 namespace dohost::storage {
 namespace {
+
+bool startsWithNoCase(const std::string& text, const char* prefix) {
+  return strncasecmp(text.c_str(), prefix, std::strlen(prefix)) == 0;
+}
 
 std::string lower(const unsigned char* text) {
   std::string out = text ? reinterpret_cast<const char*>(text) : "";
@@ -44,8 +48,8 @@ int64_t loopReads(sqlite3_stmt* statement) {
 }
 
 void resetLoopReads(sqlite3_stmt* statement) {
-  for (int counter : {0, SQLITE_STMTSTATUS_FULLSCAN_STEP, SQLITE_STMTSTATUS_SORT,
-                      SQLITE_STMTSTATUS_AUTOINDEX}) {
+  for (int counter :
+       {0, SQLITE_STMTSTATUS_FULLSCAN_STEP, SQLITE_STMTSTATUS_SORT, SQLITE_STMTSTATUS_AUTOINDEX}) {
     sqlite3_stmt_status(statement, counter, 1);
   }
 }
@@ -94,18 +98,23 @@ TableShape readTableShape(sqlite3* db, const std::string& table) {
   // The rowid's names, and the column that aliases it (a lone INTEGER PRIMARY KEY).
   std::vector<std::string> keyColumns;
   std::string keyType;
-  forEachRow(db, "SELECT name, type, pk FROM pragma_table_info(?1)", table,
-             [&](sqlite3_stmt* row) {
-               if (sqlite3_column_int(row, 2) == 0) return;
-               keyColumns.push_back(lower(sqlite3_column_text(row, 0)));
-               keyType = lower(sqlite3_column_text(row, 1));
-             });
+  forEachRow(db, "SELECT name, type, pk FROM pragma_table_info(?1)", table, [&](sqlite3_stmt* row) {
+    if (sqlite3_column_int(row, 2) == 0) return;
+    keyColumns.push_back(lower(sqlite3_column_text(row, 0)));
+    keyType = lower(sqlite3_column_text(row, 1));
+  });
   if (!shape.withoutRowid) {
     shape.rowidNames = {"rowid", "oid", "_rowid_"};
     if (keyColumns.size() == 1 && keyType == "integer") shape.rowidNames.insert(keyColumns[0]);
   } else {
     shape.rowidNames.insert(keyColumns.begin(), keyColumns.end());
   }
+
+  forEachRow(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1", table,
+             [&](sqlite3_stmt* row) {
+               std::string sql = lower(sqlite3_column_text(row, 0));
+               shape.autoincrement = sql.find("autoincrement") != std::string::npos;
+             });
 
   std::vector<std::string> indexNames;
   forEachRow(db, "SELECT name, origin FROM pragma_index_list(?1)", table, [&](sqlite3_stmt* row) {
@@ -135,6 +144,21 @@ CountPlan planCounts(sqlite3* db,
   plan.create = facts.create;
   plan.createdOn = facts.createdOn;
 
+  // A CREATE reads the schema and, for a key or UNIQUE column, its own new table; neither is a
+  // scan workerd counts (finish() adds what it does count).
+  if (plan.create != 0) {
+    plan.tablesScanned = 0;
+    for (const auto& table : facts.tablesScanned) {
+      bool own = table == plan.createdOn || startsWithNoCase(table, "sqlite_");
+      if (!own) ++plan.tablesScanned;
+    }
+  }
+  if (!facts.droppedTable.empty()) {
+    plan.btreesDropped = 1 + static_cast<int64_t>(shapeOf(facts.droppedTable).indexes.size());
+  } else if (facts.dropsIndex) {
+    plan.btreesDropped = 1;
+  }
+
   if (facts.callsCount && usesCountShortcut(db, statement)) {
     plan.countShortcut = true;
     plan.tablesScanned = 0;
@@ -143,6 +167,7 @@ CountPlan planCounts(sqlite3* db,
   switch (facts.dml) {
     case StatementFacts::Dml::kInsert:
       plan.indexWritesPerRow = static_cast<int64_t>(shapeOf(facts.dmlTable).indexes.size());
+      plan.bumpsSequence = shapeOf(facts.dmlTable).autoincrement;
       break;
     case StatementFacts::Dml::kUpdate:
       plan.indexWritesPerRow = indexesRewritten(shapeOf(facts.dmlTable), facts.updatedColumns);
@@ -168,14 +193,18 @@ void RowCounter::begin(sqlite3* db,
   if (plan_.create != 0) schemaVersion_ = query("PRAGMA schema_version", "");
 }
 
-void RowCounter::beforeStep(sqlite3* db) { changesBefore_ = sqlite3_total_changes64(db); }
+void RowCounter::beforeStep(sqlite3* db) {
+  changesBefore_ = sqlite3_total_changes64(db);
+}
 
 void RowCounter::afterStep(sqlite3* db, sqlite3_stmt* statement, int result) {
   // Each changed row writes its table entry and, for inserts and updates, index entries.
   changes_ += sqlite3_total_changes64(db) - changesBefore_;
   written_ = changes_ * (1 + plan_.indexWritesPerRow);
+  if (plan_.bumpsSequence && changes_ > 0) written_ += 1;
 
-  read_ = loopReads(statement);
+  read_ = loopReads(statement) + plan_.btreesDropped;
+  if (plan_.bumpsSequence) read_ += 1;
   if (plan_.countShortcut && !stepped_ && result == SQLITE_ROW) {
     extraRead_ += sqlite3_column_int64(statement, 0);
   }
@@ -196,10 +225,11 @@ void RowCounter::finish(const IntQuery& query) {
   switch (plan_.create) {
     case SQLITE_CREATE_TABLE: {
       extraRead_ += 1;
-      extraWritten_ += 2 + query(
-          "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND sql IS NULL AND "
-          "tbl_name = ?1 COLLATE NOCASE",
-          plan_.createdOn);
+      extraWritten_ +=
+          2 + query(
+                  "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND sql IS NULL AND "
+                  "tbl_name = ?1 COLLATE NOCASE",
+                  plan_.createdOn);
       bool hasSequenceTable =
           query("SELECT count(*) FROM sqlite_schema WHERE name = ?1", "sqlite_sequence") > 0;
       if (hasSequenceTable && !hadSequenceTable_) {

@@ -28,7 +28,8 @@ struct TableShape {
   };
   bool withoutRowid = false;
   std::set<std::string> rowidNames;  // rowid, oid, _rowid_ and an INTEGER PRIMARY KEY column
-  std::vector<Index> indexes;        // secondary indexes (a WITHOUT ROWID table's own b-tree excluded)
+  std::vector<Index> indexes;  // secondary indexes (a WITHOUT ROWID table's own b-tree excluded)
+  bool autoincrement = false;  // keeps its counter in sqlite_sequence
 };
 
 // Runs a host query returning one integer (0 when it returns no row); the database supplies it
@@ -40,11 +41,14 @@ TableShape readTableShape(sqlite3* db, const std::string& table);
 
 // What is known about a statement before it runs; worked out once per prepared statement.
 struct CountPlan {
-  int64_t tablesScanned = 0;       // each scanned table is started once: one read
-  int64_t indexWritesPerRow = 0;   // index entries written with each changed row
-  bool countShortcut = false;      // `SELECT count(*) FROM t`: reads are the count itself
-  int create = 0;                  // SQLITE_CREATE_TABLE / _VIEW / _INDEX / _TRIGGER, or 0
+  int64_t tablesScanned = 0;      // each scanned table is started once: one read
+  int64_t btreesDropped = 0;      // DROP TABLE / INDEX: one read per b-tree destroyed
+  int64_t indexWritesPerRow = 0;  // index entries written with each changed row
+  bool countShortcut = false;     // `SELECT count(*) FROM t`: reads are the count itself
+  int create = 0;                 // SQLITE_CREATE_TABLE / _VIEW / _INDEX / _TRIGGER, or 0
   std::string createdOn;
+  bool bumpsSequence = false;  // an INSERT into an AUTOINCREMENT table: its sqlite_sequence
+                               // row is read once and written once
 };
 
 // `shapeOf` gives the (cached) shape of a table by lower-cased name.
@@ -66,8 +70,12 @@ class RowCounter {
   // Call once the statement is done: adds what a schema change wrote.
   void finish(const IntQuery& query);
 
-  int64_t rowsRead() const { return read_ + extraRead_; }
-  int64_t rowsWritten() const { return written_ + extraWritten_; }
+  int64_t rowsRead() const {
+    return read_ + extraRead_;
+  }
+  int64_t rowsWritten() const {
+    return written_ + extraWritten_;
+  }
 
  private:
   CountPlan plan_;

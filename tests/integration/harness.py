@@ -24,11 +24,13 @@ START_TIMEOUT_S = 30
 class Dohost:
     """One `dohost serve` process and its output."""
 
-    def __init__(self, configs, persist=None, extra=(), cwd=None):
+    def __init__(self, configs, persist=None, extra=(), cwd=None, registry=None, env=None):
         self.configs = [c if os.path.isabs(c) else os.path.join(WORKERS, c) for c in configs]
         self.persist = persist
+        self.registry = registry
         self.extra = list(extra)
         self.cwd = cwd
+        self.env = dict(os.environ, **env) if env else None
         self.process = None
         self.port = None
         self.lines = []
@@ -42,6 +44,8 @@ class Dohost:
         command += ["--port", "0"]
         if self.persist:
             command += ["--persist-to", self.persist]
+        if self.registry:
+            command += ["--registry", self.registry]
         return command + self.extra
 
     def start(self):
@@ -49,7 +53,7 @@ class Dohost:
         self._ready.clear()
         self.process = subprocess.Popen(
             self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, cwd=self.cwd, text=True)
+            stdin=subprocess.DEVNULL, cwd=self.cwd, env=self.env, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(START_TIMEOUT_S):
             self.stop()
@@ -114,15 +118,20 @@ class DohostTestCase(unittest.TestCase):
 
     def setUp(self):
         self.state = tempfile.mkdtemp(prefix="dohost-test-")
+        # A dev registry of the test's own, so that servers of other tests
+        # (or of a person at the same machine) never see each other.
+        self.registry = tempfile.mkdtemp(prefix="dohost-registry-")
         self.servers = []
 
     def tearDown(self):
         for server in self.servers:
             server.stop()
         shutil.rmtree(self.state, ignore_errors=True)
+        shutil.rmtree(self.registry, ignore_errors=True)
 
     def serve(self, *configs, **kwargs):
         kwargs.setdefault("persist", self.state)
+        kwargs.setdefault("registry", self.registry)
         server = Dohost(list(configs), **kwargs)
         self.servers.append(server)
         return server.start()

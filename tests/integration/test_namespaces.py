@@ -189,5 +189,26 @@ class NamespaceTest(DohostTestCase):
         self.assertNotIn("location hint", server.output())
 
 
+class JurisdictionExampleTest(DohostTestCase):
+    def test_eu_users_live_in_the_eu_folder(self):
+        from harness import TOP
+        server = self.serve(os.path.join(TOP, "examples", "jurisdiction", "wrangler.jsonc"))
+        status, _, body = server.get("/users/alice?country=FR")
+        self.assertEqual(status, 200, body)
+        eu = json.loads(body)
+        self.assertEqual((eu["user"], eu["jurisdiction"], eu["visits"]), ("alice", "eu", 1))
+        status, _, body = server.get("/users/alice?country=US")
+        plain = json.loads(body)
+        self.assertEqual((plain["jurisdiction"], plain["visits"]), ("none", 1))
+        self.assertNotEqual(plain["id"], eu["id"])
+        # The parent namespace reads the jurisdiction back from the ID string.
+        status, _, body = server.get("/ids/" + eu["id"])
+        self.assertEqual(json.loads(body)["visits"], 2)
+        self.assertEqual(json.loads(body)["jurisdiction"], "eu")
+        folder = os.path.join(self.state, "do", "jurisdiction", "Profile")
+        self.assertTrue(os.path.exists(os.path.join(folder, "eu", eu["id"] + ".sqlite")))
+        self.assertTrue(os.path.exists(os.path.join(folder, plain["id"] + ".sqlite")))
+
+
 if __name__ == "__main__":
     unittest.main()

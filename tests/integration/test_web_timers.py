@@ -123,6 +123,24 @@ class WebTimers(DohostTestCase):
             "dataCloneErrorCode": [True, 25],
         })
 
+    def test_structured_clone_of_built_in_objects(self):
+        refused = lambda name: clone_error(
+            f'Could not serialize object of type "{name}". This type does not support '
+            'serialization.')
+        stream = clone_error("ReadableStream can only be serialized for RPC.")
+        self.assertEqual(self.json("/clone-host"), {
+            "url": refused("URL"), "usp": refused("URLSearchParams"), "response": stream,
+            "file": refused("File"), "formData": refused("FormData"),
+            "signal": clone_error("AbortSignal serialization is not enabled."),
+            "event": refused("Event"), "stream": stream, "encoder": refused("TextEncoder"),
+            "key": refused("CryptoKey"),
+            "headers": ["[object Headers]", [["a", "1"]]],
+            "blob": ["a/b", "xy"],
+            "domException": ["AbortError", "m", 20, True],
+            "request": ["DELETE", "http://x/"],
+            "nested": [True, True, True, True, [["b", "2"]], "n", [1, "TimeoutError", 3], 5],
+        })
+
     def test_execution_context(self):
         context = self.json("/context")
         self.assertEqual(context["tag"], "[object ExecutionContext]")

@@ -1,344 +1,169 @@
-// The test passes the address of its own server in ?target=.
-let T = '';
-async function describe(p) {
+async function attempt(fn) {
   try {
-    const r = await p;
-    return {
-      ok: true,
-      status: r.status,
-      statusText: r.statusText,
-      url: r.url,
-      redirected: r.redirected,
-      headers: [...r.headers],
-      body: await r.text(),
-    };
+    const value = await fn();
+    return value === undefined ? "undefined" : value;
   } catch (e) {
-    return {
-      ok: false,
-      name: e.name,
-      ctor: e.constructor.name,
-      message: e.message,
-      str: String(e),
-      stack: (e.stack || '').split('\n')[0],
-    };
+    return { error: { name: e.name, message: e.message } };
   }
 }
-export default {
-  async fetch(request, env) {
-    const u = new URL(request.url);
-    const c = u.searchParams.get('case');
-    T = u.searchParams.get('target') ?? T;
-    const cases = {
-      get: () => describe(fetch(T + '/echo?x=1')),
-      post: () =>
-        describe(fetch(T + '/echo', { method: 'POST', body: 'hello' })),
-      postjson: () =>
-        describe(
-          fetch(T + '/echo', {
-            method: 'POST',
-            body: JSON.stringify({ a: 1 }),
-            headers: { 'content-type': 'application/json', 'X-Custom': 'v' },
-          }),
-        ),
-      stream: () =>
-        describe(
-          fetch(T + '/echo', {
-            method: 'POST',
-            body: new ReadableStream({
-              start(c) {
-                c.enqueue(new TextEncoder().encode('ab'));
-                c.enqueue(new TextEncoder().encode('cd'));
-                c.close();
-              },
-            }),
-            duplex: 'half',
-          }),
-        ),
-      r301: () =>
-        describe(fetch(T + '/redirect/301', { method: 'POST', body: 'x' })),
-      r302: () =>
-        describe(fetch(T + '/redirect/302', { method: 'POST', body: 'x' })),
-      r303: () =>
-        describe(fetch(T + '/redirect/303', { method: 'PUT', body: 'x' })),
-      r307: () =>
-        describe(fetch(T + '/redirect/307', { method: 'POST', body: 'x' })),
-      r308: () =>
-        describe(fetch(T + '/redirect/308', { method: 'POST', body: 'x' })),
-      manual: () =>
-        describe(fetch(T + '/redirect/302', { redirect: 'manual' })),
-      error: () => describe(fetch(T + '/redirect/302', { redirect: 'error' })),
-      loop: () => describe(fetch(T + '/loop')),
-      gzip: () => describe(fetch(T + '/gzip')),
-      chunked: () => describe(fetch(T + '/chunked')),
-      s418: () => describe(fetch(T + '/status418')),
-      refused: () => describe(fetch('http://127.0.0.1:1/x')),
-      badurl: () => describe(fetch('not a url')),
-      ftp: () => describe(fetch('ftp://127.0.0.1/x')),
-      file: () => describe(fetch('file:///etc/passwd')),
-      nohost: () => describe(fetch('http://nonexistent.invalid/')),
-      abort: async () => {
-        const ac = new AbortController();
-        const p = fetch(T + '/hang', { signal: ac.signal });
-        setTimeout(() => ac.abort(), 100);
-        return describe(p);
-      },
-      abortreason: async () => {
-        const ac = new AbortController();
-        const p = fetch(T + '/hang', { signal: ac.signal });
-        setTimeout(() => ac.abort(new Error('mine')), 100);
-        return describe(p);
-      },
-      preaborted: async () => {
-        return describe(fetch(T + '/echo', { signal: AbortSignal.abort() }));
-      },
-      timeout: async () =>
-        describe(fetch(T + '/hang', { signal: AbortSignal.timeout(200) })),
-      head: () => describe(fetch(T + '/echo', { method: 'HEAD' })),
-      getbody: () => describe(fetch(T + '/echo', { method: 'GET', body: 'x' })),
-      reqobj: () =>
-        describe(
-          fetch(
-            new Request(T + '/echo', {
-              method: 'POST',
-              body: 'abc',
-              headers: { 'x-a': '1' },
-            }),
-          ),
-        ),
-      resbody: async () => {
-        const r = await fetch(T + '/chunked');
-        const rd = r.body.getReader();
-        const chunks = [];
-        for (;;) {
-          const { value, done } = await rd.read();
-          if (done) break;
-          chunks.push(
-            value.constructor.name + ':' + new TextDecoder().decode(value),
-          );
-        }
-        return chunks;
-      },
-      props: async () => {
-        const r = await fetch(T + '/echo');
-        return {
-          type: r.type,
-          url: r.url,
-          redirected: r.redirected,
-          ws: r.webSocket,
-          bodyCtor: r.body.constructor.name,
-          ok: r.ok,
-          cf: r.cf,
-        };
-      },
-      redirprops: async () => {
-        const r = await fetch(T + '/redirect/302');
-        return { url: r.url, redirected: r.redirected, status: r.status };
-      },
-      userhost: () =>
-        describe(
-          fetch(T + '/echo', {
-            headers: {
-              Host: 'example.com',
-              'User-Agent': 'me',
-              'Accept-Encoding': 'identity',
-            },
-          }),
-        ),
-      badheader: () =>
-        describe(fetch(T + '/echo', { headers: { 'x-bad': 'a\nb' } })),
-      relative: () => describe(fetch('/relative')),
-      noargs: () => describe(fetch()),
-      ws_noupgrade: () =>
-        describe(fetch(T + '/echo', { headers: { Upgrade: 'websocket' } })),
-      https_refused: () => describe(fetch('https://127.0.0.1:1/x')),
-      method: () => describe(fetch(T + '/echo', { method: 'patch' })),
-      badmethod: () => describe(fetch(T + '/echo', { method: 'CONNECT' })),
-      cache: () => describe(fetch(T + '/echo', { cache: 'no-cache' })),
 
-      postnobody: () => describe(fetch(T + '/echo', { method: 'POST' })),
-      del: () => describe(fetch(T + '/echo', { method: 'DELETE' })),
-      opts: () => describe(fetch(T + '/echo', { method: 'OPTIONS' })),
-      hdrorder: () =>
-        describe(
-          fetch(T + '/echo', {
-            method: 'POST',
-            body: 'b',
-            headers: [
-              ['zz', '1'],
-              ['aa', '2'],
-              ['user-agent', 'ua'],
-              ['content-type', 'ct'],
-              ['accept-encoding', 'ae'],
-              ['date', 'd'],
-              ['x-Mixed-Case', 'm'],
-              ['location', 'l'],
-              ['accept', 'a'],
-              ['cookie', 'c'],
-              ['authorization', 'z'],
-              ['cf-ray', 'r'],
-              ['connection', 'close'],
-              ['content-length', '99'],
-              ['te', 'x'],
-              ['keep-alive', 'y'],
-            ],
-          }),
-        ),
-      dup: () =>
-        describe(
-          fetch(T + '/echo', {
-            headers: [
-              ['x-d', '1'],
-              ['X-D', '2'],
-              ['set-cookie', 'a'],
-              ['set-cookie', 'b'],
-            ],
-          }),
-        ),
-      used: async () => {
-        const r = new Request(T + '/echo', { method: 'POST', body: 'abc' });
-        await r.text();
-        return describe(fetch(r));
-      },
-      bodyused_after: async () => {
-        const r = new Request(T + '/echo', { method: 'POST', body: 'abc' });
-        await fetch(r);
-        return { used: r.bodyUsed };
-      },
-      stream307: () =>
-        describe(
-          fetch(T + '/redirect/307', {
-            method: 'POST',
-            body: new ReadableStream({
-              start(c) {
-                c.enqueue(new TextEncoder().encode('ab'));
-                c.close();
-              },
-            }),
-          }),
-        ),
-      stream302: () =>
-        describe(
-          fetch(T + '/redirect/302', {
-            method: 'POST',
-            body: new ReadableStream({
-              start(c) {
-                c.enqueue(new TextEncoder().encode('ab'));
-                c.close();
-              },
-            }),
-          }),
-        ),
-      initoverride: () =>
-        describe(
-          fetch(
-            new Request(T + '/echo', {
-              method: 'POST',
-              body: 'abc',
-              headers: { 'x-a': '1' },
-            }),
-            { method: 'PUT', headers: { 'x-b': '2' } },
-          ),
-        ),
-      urlobj: () => describe(fetch(new URL(T + '/echo?u=1'))),
-      streamerr: () =>
-        describe(
-          fetch(T + '/echo', {
-            method: 'POST',
-            body: new ReadableStream({
-              pull(c) {
-                c.error(new RangeError('boom'));
-              },
-            }),
-          }),
-        ),
-      notbytes: () =>
-        describe(
-          fetch(T + '/echo', {
-            method: 'POST',
-            body: new ReadableStream({
-              start(c) {
-                c.enqueue('str');
-                c.close();
-              },
-            }),
-          }),
-        ),
-      https_self: () => describe(fetch('https://127.0.0.1:18443/echo')),
-      https_host: () => describe(fetch('https://localhost:18443/echo')),
-      userpass: () => describe(fetch('http://u:p@127.0.0.1:18081/echo')),
-      frag: () => describe(fetch(T + '/echo?q#frag')),
-      idn: () => describe(fetch('http://[::1]:1/')),
-      redirect_to_ftp: () =>
-        describe(fetch(T + '/redirect/302?'.replace('302?', '302'))),
-      abortbody: async () => {
-        const ac = new AbortController();
-        const r = await fetch(T + '/chunked', { signal: ac.signal });
-        ac.abort();
+async function blobs() {
+  const blob = new Blob(["ab", new Uint8Array([99]), new Blob(["d"])], { type: "Text/Plain" });
+  const file = new File(["x"], "a.txt", { type: "text/plain", lastModified: 42 });
+  return {
+    blob: [blob.size, blob.type, await blob.text(), String(blob)],
+    slice: [await blob.slice(1, 3).text(), await blob.slice(-2).text(), blob.slice(0, 1, "X/Y").type],
+    bytes: [...new Uint8Array(await blob.arrayBuffer())],
+    stream: await new Response(blob.stream()).text(),
+    oddType: new Blob([], { type: "a\u00e9" }).type,
+    file: [file.name, file.type, file.lastModified, file.size, file instanceof Blob, String(file)],
+    fileNoName: await attempt(() => new File(["x"])),
+    blobBadParts: await attempt(() => new Blob("abc")),
+  };
+}
+
+async function forms() {
+  const form = new FormData();
+  form.append("a", "1");
+  form.append("a", "2");
+  form.append("f", new Blob(["data"], { type: "text/plain" }), "f.txt");
+  form.append("b", new Blob(["x"]));
+  form.set("c", "3");
+  const file = form.get("f");
+  const out = {
+    getAll: form.getAll("a"),
+    has: [form.has("a"), form.has("z")],
+    get: form.get("z"),
+    file: [file.constructor.name, file.name, file.type, await file.text()],
+    blobName: form.get("b").name,
+    keys: [...form.keys()],
+    tag: String(form),
+    appendOne: await attempt(() => form.append("x")),
+  };
+  form.delete("a");
+  out.afterDelete = [...form.keys()];
+  const response = new Response(form);
+  out.contentType = /^multipart\/form-data; boundary=.+$/.test(response.headers.get("content-type"));
+  const parsed = await response.formData();
+  out.roundTrip = await Promise.all([...parsed].map(async ([k, v]) =>
+    [k, typeof v === "string" ? v : [v.name, v.type, await v.text()]]));
+  const encoded = await new Response("x=1&y=%20two&x=3", {
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  }).formData();
+  out.urlencoded = [...encoded];
+  out.notAForm = await attempt(() => new Response("x").formData());
+  out.searchParamsBody = await new Response(new URLSearchParams({ q: "a b" })).text();
+  return out;
+}
+
+async function bodies() {
+  const blobResponse = new Response(new Blob(["hi"], { type: "text/x-hi" }));
+  const blob = await new Response("abc", { headers: { "content-type": "text/x-abc" } }).blob();
+  const view = new DataView(new Uint8Array([65, 66, 67]).buffer, 1, 2);
+  const request = new Request("https://example.com/", { method: "POST", body: new Blob(["rb"]) });
+  const controller = new AbortController();
+  const withSignal = new Request("https://example.com/", { signal: controller.signal });
+  controller.abort();
+  return {
+    blobResponse: [blobResponse.headers.get("content-type"), await blobResponse.text()],
+    blob: [blob.type, blob.size, blob.constructor.name],
+    dataView: await new Response(view).text(),
+    arrayBuffer: await new Response(new Uint16Array([0x4241]).buffer).text(),
+    request: await request.text(),
+    signal: [withSignal.signal.aborted, withSignal.signal.constructor.name,
+      new Request("https://example.com/").signal.aborted],
+    badSignal: await attempt(() => new Request("https://example.com/", { signal: {} })),
+    json: await new Response('{"a":1}').json(),
+    badJsonName: (await attempt(() => new Response("{").json())).error.name,
+    clone: await (async () => {
+      const r = new Response("twice");
+      const c = r.clone();
+      return [await r.text(), await c.text()];
+    })(),
+    statusText: await attempt(() => new Response("", { statusText: "bad\nline" })),
+    setCookie: (() => {
+      const h = new Headers();
+      h.append("Set-Cookie", "a=1; Path=/");
+      h.append("set-cookie", "b=2");
+      return [h.getSetCookie(), h.get("set-cookie")];
+    })(),
+  };
+}
+
+async function patterns() {
+  const pattern = new URLPattern({ pathname: "/books/:id" });
+  const match = pattern.exec("https://example.com/books/42");
+  return {
+    test: [pattern.test("https://example.com/books/42"), pattern.test("https://example.com/cds/1")],
+    id: match.pathname.groups.id,
+    pathname: pattern.pathname,
+    fromString: new URLPattern("https://example.com/*").test("https://example.com/a/b"),
+    tag: String(pattern),
+  };
+}
+
+async function legacyEncodings() {
+  const out = {};
+  const cases = {
+    shift_jis: [0x82, 0xa0, 0x41], "euc-jp": [0xa4, 0xa2],
+    "iso-2022-jp": [0x1b, 0x24, 0x42, 0x24, 0x22, 0x1b, 0x28, 0x42], gbk: [0xc4, 0xe3],
+    gb18030: [0x81, 0x30, 0x81, 0x30], big5: [0xa4, 0x40], "euc-kr": [0xb0, 0xa1],
+    "x-sjis": [0x82, 0xa0], gb2312: [0xc4, 0xe3], "windows-31j": [0x82, 0xa0],
+    "iso-2022-kr": [0x41],
+  };
+  for (const [label, bytes] of Object.entries(cases)) {
+    out[label] = await attempt(() => {
+      const decoder = new TextDecoder(label);
+      return [decoder.encoding, decoder.decode(new Uint8Array(bytes))];
+    });
+  }
+  out.fatal = await attempt(() =>
+    new TextDecoder("euc-kr", { fatal: true }).decode(new Uint8Array([0xb0])));
+  out.streaming = await attempt(() => {
+    const decoder = new TextDecoder("shift_jis");
+    return decoder.decode(new Uint8Array([0x82]), { stream: true }) + "|" +
+      decoder.decode(new Uint8Array([0xa0]));
+  });
+  return out;
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case "/blobs":
+        return Response.json(await blobs());
+      case "/forms":
+        return Response.json(await forms());
+      case "/bodies":
+        return Response.json(await bodies());
+      case "/legacy-encodings":
+        return Response.json(await legacyEncodings());
+      case "/patterns":
+        return Response.json(await patterns());
+      case "/console": {
+        const form = new FormData();
+        form.append("a", "1");
+        console.log("blob", new Blob(["abc"], { type: "text/plain" }));
+        console.log("file", new File(["x"], "a.txt", { lastModified: 5 }));
+        console.log("form", form);
+        console.log("signal", new AbortController().signal);
+        console.log("body", new Response("hello").body);
+        console.log("crypto", crypto);
+        console.log("perf", performance);
         try {
-          await r.text();
-          return 'read ok';
+          null.boom;
         } catch (e) {
-          return { name: e.name, message: e.message };
+          console.error(e);
         }
-      },
-      // A signal of the AbortSignal shape: fetch() listens for 'abort' and
-      // rejects with its reason.
-      fakeabort: async () => {
-        const listeners = [];
-        const signal = {
-          aborted: false,
-          reason: undefined,
-          addEventListener(type, fn) { listeners.push(fn); },
-          removeEventListener() {},
-        };
-        const p = fetch(T + '/hang', { signal });
-        setTimeout(() => {
-          signal.aborted = true;
-          signal.reason = new RangeError('stop');
-          for (const fn of listeners) fn();
-        }, 50);
-        return describe(p);
-      },
-      wsclient: async () => {
-        const resp = await fetch(T + '/echo', {
-          headers: { Upgrade: 'websocket' },
-        });
-        const ws = resp.webSocket;
-        const out = {
-          status: resp.status,
-          hasWs: ws !== null,
-          headers: [...resp.headers],
-        };
-        ws.accept();
-        const got = [];
-        const done = new Promise((res) => {
-          ws.addEventListener('message', (e) => {
-            got.push(e.data);
-            if (got.length === 2) res();
-          });
-        });
-        ws.send('hi');
-        ws.send('info');
-        await done;
-        out.got = got;
-        const closed = new Promise((res) =>
-          ws.addEventListener('close', (e) => res([e.code, e.reason])),
-        );
-        ws.close(1000, 'client bye');
-        out.closed = await Promise.race([
-          closed,
-          new Promise((r) => setTimeout(() => r('no close event'), 2000)),
-        ]);
-        return out;
-      },
-      fetchType: async () => ({
-        name: fetch.name,
-        length: fetch.length,
-        str: String(fetch).slice(0, 40),
-      }),
-    };
-    const fn = cases[c];
-    if (!fn) return new Response('unknown case', { status: 404 });
-    return Response.json(await fn());
+        return new Response("logged");
+      }
+      case "/echo-form": {
+        const form = await request.formData();
+        return Response.json(await Promise.all([...form].map(async ([k, v]) =>
+          [k, typeof v === "string" ? v : [v.name, v.type, await v.text()]])));
+      }
+    }
+    return new Response("no such route\n", { status: 404 });
   },
 };

@@ -232,6 +232,45 @@ function cloneChecks() {
   };
 }
 
+async function hostCloneChecks() {
+  const out = {};
+  const makers = {
+    url: () => new URL("http://x/"), usp: () => new URLSearchParams("a=1"),
+    response: () => new Response("x"), file: () => new File(["x"], "f"),
+    formData: () => new FormData(), signal: () => new AbortController().signal,
+    event: () => new Event("x"), stream: () => new ReadableStream(),
+    encoder: () => new TextEncoder(),
+    key: () => crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, true, ["sign"]),
+  };
+  for (const [name, make] of Object.entries(makers)) {
+    const value = await make();
+    out[name] = attempt(() => structuredClone({ nested: [value] }));
+  }
+  const headers = structuredClone(new Headers({ a: "1" }));
+  const blob = structuredClone(new Blob(["xy"], { type: "a/b" }));
+  const error = structuredClone(new DOMException("m", "AbortError"));
+  const request = structuredClone(new Request("http://x/", { method: "DELETE" }));
+  out.headers = [Object.prototype.toString.call(headers), [...headers]];
+  out.blob = [blob.type, await blob.text()];
+  out.domException = [error.name, error.message, error.code, error instanceof DOMException];
+  out.request = [request.method, request.url];
+  const shared = new Headers({ b: "2" });
+  const nested = structuredClone({
+    list: [shared, shared, new Blob(["n"])],
+    map: new Map([["h", shared]]),
+    set: new Set([1, new DOMException("d", "TimeoutError"), 3]),
+    when: new Date(5),
+  });
+  out.nested = [
+    nested.list[0] instanceof Headers, nested.list[0] === nested.list[1],
+    nested.list[0] === nested.map.get("h"), nested.list[0] !== shared,
+    [...nested.list[0]], await nested.list[2].text(),
+    [...nested.set].map((x) => (typeof x === "object" ? x.name : x)),
+    nested.when.getTime(),
+  ];
+  return out;
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -250,6 +289,8 @@ export default {
         return Response.json(await schedulerChecks());
       case "/clone":
         return Response.json(cloneChecks());
+      case "/clone-host":
+        return Response.json(await hostCloneChecks());
       case "/leave-timer":
         // The response goes before the timer is due: workerd cancels it.
         setTimeout(() => fired.push("left behind"), 20);

@@ -1,6 +1,6 @@
 """Outbound fetch() from a Worker to servers the test starts on 127.0.0.1, over HTTP and HTTPS,
 checked against what workerd sends and returns for the same Worker
-(tests/integration/workers/web-fetch)."""
+(tests/integration/workers/web-outbound)."""
 import json
 import os
 import shutil
@@ -66,7 +66,7 @@ class FetchTestCase(DohostTestCase):
 class OutboundFetch(FetchTestCase):
     def setUp(self):
         super().setUp()
-        self.server = self.serve("web-fetch/wrangler.jsonc")
+        self.server = self.serve("web-outbound/wrangler.jsonc")
 
     def test_a_get_sends_only_host_and_gives_the_response_as_workerd(self):
         result = self.run_case("get")
@@ -179,14 +179,20 @@ class OutboundFetch(FetchTestCase):
         self.assertEqual(error("getbody"),
                          ["TypeError", "Request with a GET or HEAD method cannot have a body."])
 
-    def test_an_aborted_signal_rejects_with_its_reason(self):
-        self.assertEqual(self.run_case("fakeabort")["str"], "RangeError: stop")
+    def test_aborting_rejects_with_the_signals_reason(self):
+        self.assertEqual(self.run_case("abort")["str"], "AbortError: The operation was aborted")
+        self.assertEqual(self.run_case("abort")["ctor"], "DOMException")
+        self.assertEqual(self.run_case("abortreason")["str"], "Error: mine")
+        self.assertEqual(self.run_case("preaborted")["str"],
+                         "AbortError: The operation was aborted")
+        self.assertEqual(self.run_case("timeout")["str"],
+                         "TimeoutError: The operation was aborted due to timeout")
 
 
 class OutboundWebSocket(FetchTestCase):
     def test_an_upgrade_gives_a_client_websocket(self):
         peer = self.serve("web-io/wrangler.jsonc")
-        self.server = self.serve("web-fetch/wrangler.jsonc")
+        self.server = self.serve("web-outbound/wrangler.jsonc")
         result = self.run_case("wsclient", f"http://127.0.0.1:{peer.port}")
         self.assertEqual(result["status"], 101)
         self.assertTrue(result["hasWs"])
@@ -211,7 +217,7 @@ class OutboundHttps(FetchTestCase):
     def test_a_trusted_certificate_serves_https(self):
         os.environ["DOHOST_EXTRA_CA_CERTS"] = self.cert
         try:
-            self.server = self.serve("web-fetch/wrangler.jsonc")
+            self.server = self.serve("web-outbound/wrangler.jsonc")
         finally:
             del os.environ["DOHOST_EXTRA_CA_CERTS"]
         result = self.run_case("get", self.tls.base)
@@ -220,7 +226,7 @@ class OutboundHttps(FetchTestCase):
         self.assertEqual(self.run_case("get", localhost)["status"], 200)
 
     def test_an_untrusted_certificate_fails_the_handshake(self):
-        self.server = self.serve("web-fetch/wrangler.jsonc")
+        self.server = self.serve("web-outbound/wrangler.jsonc")
         result = self.run_case("get", self.tls.base)
         self.assertEqual(result["name"], "Error")
         self.assertEqual(result["message"],
