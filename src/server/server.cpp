@@ -95,6 +95,25 @@ void Server::start() {
     worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
   }
+  // A service binding's named entrypoint must be exported by its Worker,
+  // as workerd checks at startup (for Workers of this process).
+  if (errors.empty()) {
+    for (const auto& worker : impl_->workers) {
+      for (const auto& service : worker->config().services) {
+        if (service.entrypoint.empty() || service.entrypoint == "default") continue;
+        for (const auto& target : impl_->workers) {
+          if (target->config().name != service.service) continue;
+          const auto& names = target->entrypoints();
+          if (std::find(names.begin(), names.end(), service.entrypoint) == names.end()) {
+            errors.push_back(service.where + ": Worker \"" + service.service +
+                             "\" has no entrypoint named \"" + service.entrypoint +
+                             "\"; export a WorkerEntrypoint class of that name from its main "
+                             "module, or fix \"entrypoint\"");
+          }
+        }
+      }
+    }
+  }
   if (!errors.empty()) {
     std::string message = errors.front();
     for (size_t i = 1; i < errors.size(); ++i) message += "\n" + errors[i];
