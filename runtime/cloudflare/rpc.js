@@ -284,7 +284,10 @@ function scan(value, seen) {
 }
 
 // Exports: what this isolate lends out by reference, by id.
-let nextExportId = 1;
+// Ids start at a random point in each isolate, so that a stub another
+// dohost process kept across this one's restart cannot reach whatever
+// object the new process happens to export under the old id.
+let nextExportId = Math.floor(Math.random() * 2 ** 40) * 4096 + 1;
 const exported = new Map();
 
 function exportCapability(value) {
@@ -391,6 +394,12 @@ function revive(value, made) {
 
 // A result that arrived with stubs in it: they are disposed with it.
 export function reviveResult(value) {
+  // A Response (what fetch() gets) needs no walk and no dispose.
+  if (value !== null && typeof value === 'object' &&
+      Object.prototype.hasOwnProperty.call(value, kCapKey) &&
+      value[kCapKey][0] === 'p') {
+    return webFromDescriptor(value[kCapKey]);
+  }
   const made = [];
   const revived = revive(value, made);
   if ((typeof revived === 'object' && revived !== null) ||
@@ -611,11 +620,12 @@ async function fetchThrough(address, input, init, argumentCount) {
     throw new TypeError(`Fetch API cannot load: ${url}`);
   }
   const sent = url === request.url ? request : new Request(url, request);
-  const [value] = prepareValue([sent]);
   // The receiver's fetch handler gets it as an incoming request ('Q'):
   // built without parsing the URL again, headers immutable, as from HTTP.
-  value[0][kCapKey][0] = 'Q';
-  return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
+  const descriptor = webDescriptor(sent);
+  descriptor[0] = 'Q';
+  return natives.rpcCall(address.target, ['fetch'], kOpFetch,
+    [{ [kCapKey]: descriptor }], true);
 }
 
 function illegalConstructor() {
@@ -703,6 +713,10 @@ function addressDescriptor(address) {
   }
 }
 
+// Stubs the program dropped without disposing are released when V8
+// collects them, as workerd does.
+const collected = new FinalizationRegistry((dispose) => dispose());
+
 // A stub of another isolate's export: a function or an RpcTarget, called
 // where it lives. Each stub object is disposed on its own; the export is
 // released once every stub (dup()s included) of this import is.
@@ -728,7 +742,7 @@ function makeExportStub(record) {
     }
     return makeExportStub(record);
   };
-  return new Proxy(target, {
+  const stub = new Proxy(target, {
     apply(_target, _this, args) {
       return origin.call([], args);
     },
@@ -747,6 +761,8 @@ function makeExportStub(record) {
       return ['prototype'];
     },
   });
+  collected.register(stub, dispose);
+  return stub;
 }
 
 function stubFromDescriptor(descriptor) {
@@ -949,7 +965,7 @@ function fetchResult(result) {
         "Incorrect type for Promise: the Promise did not resolve to " +
           "'Response'.");
     }
-    return prepareValue(response).slice(0, 2);
+    return [{ [kCapKey]: webDescriptor(response) }, true];
   });
 }
 
