@@ -52,6 +52,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // Marks `className` as a class of this Worker that others may call.
   void defineClass(const std::string& className, bool sqlite);
 
+  // The classes defineClass() named, in name order.
+  std::vector<std::string> classNames() const;
+
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
