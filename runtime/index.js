@@ -24,6 +24,7 @@ import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
 import { installStackFilter } from './web/stack.js';
+import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
 import {
   configureRpc,
   initRpc,
@@ -279,6 +280,13 @@ export function setup(natives) {
     FormData,
     Body,
     URLPattern,
+    addEventListener: events.globalEvents.addEventListener,
+    removeEventListener: events.globalEvents.removeEventListener,
+    dispatchEvent: events.globalEvents.dispatchEvent,
+    caches,
+    Cache,
+    CacheStorage,
+    HTMLRewriter,
   });
   return {
     builtinModules: {
@@ -302,5 +310,7 @@ export function setup(natives) {
     exportedClasses,
     fireTimer,
     endGlobalScope,
+    unhandledRejection: events.unhandledRejection,
+    rejectionHandled: events.rejectionHandled,
   };
 }

@@ -30,6 +30,8 @@ struct StorageOptions {
   bool inMemory = false;
   // storage.deleteAll() deletes the alarm too (compatibility flag delete_all_deletes_alarm).
   bool deleteAllDeletesAlarm = false;
+  // Puts off every commit by this long; for crash tests only (DOHOST_TEST_COMMIT_DELAY_MS).
+  std::chrono::milliseconds commitDelay{0};
 };
 
 class StorageHost;

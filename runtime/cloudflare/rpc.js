@@ -5,7 +5,7 @@
 // messages (natives.rpcCall); values are structured-cloned by the host.
 
 import { DurableObject, RpcTarget, WorkerEntrypoint } from './workers.js';
-import { Request } from '../web/request.js';
+import { Request, requestFromWire } from '../web/request.js';
 import { Response } from '../web/response.js';
 import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
@@ -110,10 +110,13 @@ function isCapability(value) {
 // error serialization so do errors, with their own properties
 // (['e', proto, message, props]).
 function isWebValue(value) {
+  if (value === null || typeof value !== 'object') return false;
   return value instanceof Request || value instanceof Response ||
     value instanceof Headers || value instanceof Blob ||
     value instanceof DOMException ||
-    (enhancedErrors && value instanceof Error) || isReadableStream(value);
+    (enhancedErrors && value instanceof Error) ||
+    // A cheap check first: isReadableStream() throws to say no.
+    (value instanceof ReadableStream && isReadableStream(value));
 }
 
 // What a stream's receiver calls, chunk by chunk.
@@ -210,6 +213,13 @@ function webFromDescriptor(descriptor) {
       return new Blob([rest[0]], { type: rest[1] });
     case 'r':
       return remoteStream(rest[0], rest[1]);
+    case 'Q':
+      return requestFromWire({
+        method: rest[1],
+        url: rest[0],
+        headers: rest[2],
+        body: bodyFromDescriptor(rest[4]),
+      });
     case 'q':
       return new Request(rest[0], {
         method: rest[1],
@@ -602,6 +612,9 @@ async function fetchThrough(address, input, init, argumentCount) {
   }
   const sent = url === request.url ? request : new Request(url, request);
   const [value] = prepareValue([sent]);
+  // The receiver's fetch handler gets it as an incoming request ('Q'):
+  // built without parsing the URL again, headers immutable, as from HTTP.
+  value[0][kCapKey][0] = 'Q';
   return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
 }
 

@@ -3,6 +3,7 @@
 // files of ActorHost; lives on the isolate's loop thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -11,6 +12,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "dohost/event_loop.h"
 #include "dohost/rpc.h"
@@ -27,7 +30,12 @@ class OutputGate : public std::enable_shared_from_this<OutputGate> {
   // A commit failed: the object's memory may no longer match its storage.
   using Failure = std::function<void(const std::string& reason)>;
 
-  OutputGate(EventLoop& loop, storage::Database& database, Failure onFailure);
+  // `commitDelay`, normally zero, puts every commit off by that long: a fault-injection aid that
+  // widens the window between a write and its commit (DOHOST_TEST_COMMIT_DELAY_MS).
+  OutputGate(EventLoop& loop,
+             storage::Database& database,
+             Failure onFailure,
+             std::chrono::milliseconds commitDelay = {});
 
   // Runs `then` once the writes made so far are committed: now if there are none, else after
   // the commit. Waiting work keeps its order. If the commit fails, or the writes are discarded,
@@ -51,6 +59,8 @@ class OutputGate : public std::enable_shared_from_this<OutputGate> {
  private:
   EventLoop& loop_;
   storage::Database* database_;
+  std::chrono::milliseconds commitDelay_;
+  std::unique_ptr<boost::asio::steady_timer> delayTimer_;
   Failure onFailure_;
   bool scheduled_ = false;
   struct Waiting {

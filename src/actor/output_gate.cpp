@@ -8,8 +8,14 @@
 
 namespace dohost::actor {
 
-OutputGate::OutputGate(EventLoop& loop, storage::Database& database, Failure onFailure)
-    : loop_(loop), database_(&database), onFailure_(std::move(onFailure)) {}
+OutputGate::OutputGate(EventLoop& loop,
+                       storage::Database& database,
+                       Failure onFailure,
+                       std::chrono::milliseconds commitDelay)
+    : loop_(loop),
+      database_(&database),
+      commitDelay_(commitDelay),
+      onFailure_(std::move(onFailure)) {}
 
 void OutputGate::whenDurable(std::function<void()> then,
                              std::function<void(const std::string&)> fail) {
@@ -32,11 +38,20 @@ void OutputGate::failWaiting(const std::string& reason) {
 void OutputGate::schedule() {
   if (scheduled_ || !database_) return;
   scheduled_ = true;
-  loop_.post([weak = weak_from_this()] {
+  auto run = [weak = weak_from_this()] {
     if (auto gate = weak.lock()) {
       gate->scheduled_ = false;
       gate->commit();
     }
+  };
+  if (commitDelay_.count() == 0) {
+    loop_.post(std::move(run));
+    return;
+  }
+  if (!delayTimer_) delayTimer_ = std::make_unique<boost::asio::steady_timer>(loop_.context());
+  delayTimer_->expires_after(commitDelay_);
+  delayTimer_->async_wait([run](const boost::system::error_code& error) {
+    if (!error) run();
   });
 }
 

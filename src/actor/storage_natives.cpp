@@ -171,7 +171,8 @@ std::unique_ptr<ObjectStorage> StorageHost::open(int handle,
   // Every event's writes join one batch; the gate commits it and lets replies go.
   object->gate = std::make_shared<OutputGate>(
       host_.isolate_.loop(), *object->database,
-      [this, handle](const std::string& reason) { resetObject(handle, reason); });
+      [this, handle](const std::string& reason) { resetObject(handle, reason); },
+      options_.commitDelay);
   object->database->setWriteListener([weak = std::weak_ptr<OutputGate>(object->gate)] {
     if (auto gate = weak.lock()) gate->schedule();
   });

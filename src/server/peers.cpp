@@ -114,6 +114,10 @@ std::optional<fs::path> Peers::resolve(const std::string& worker, bool fresh) {
   return current->socket;
 }
 
+bool Peers::runs(const std::string& worker) const {
+  return watcher_ && watcher_->find(worker).has_value();
+}
+
 bool Peers::isConnected(const Watched& watched,
                         const std::map<std::string, rpc::RegistryEntry>& entries) const {
   auto it = entries.find(watched.target);

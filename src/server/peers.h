@@ -37,6 +37,10 @@ class Peers {
   // connection (calls in flight fail). Blocks; safe to call twice.
   void stop();
 
+  // Whether another process runs `worker`, by the current copy of the
+  // registry. Thread-safe.
+  bool runs(const std::string& worker) const;
+
   // Whether `binding` of Worker `worker` (a key of the banner's table) is
   // a binding to another process; and if so, whether it is connected now.
   // Calling this starts the change lines: from then on, every change of a

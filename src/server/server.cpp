@@ -99,24 +99,6 @@ void Server::start() {
     throw StartupError(message);
   }
 
-  // Bindings to Workers this process does not run fail at call time with
-  // a clear error; say so now too.
-  for (const auto& worker : impl_->workers) {
-    const auto& config = worker->config();
-    auto report = [&](const std::string& binding, const std::string& target) {
-      if (impl_->router.has(target)) return;
-      log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
-                 target + "\", which is not running in this dohost process; calls through it "
-                 "fail until it is (add it with another -c)");
-    };
-    for (const auto& service : config.services) report(service.binding, service.service);
-    for (const auto& binding : config.durableObjects) {
-      if (!binding.scriptName.empty() && binding.scriptName != config.name) {
-        report(binding.name, binding.scriptName);
-      }
-    }
-  }
-
   std::vector<EventLoop*> loops;
   for (auto& loop : impl_->loops) loops.push_back(loop.get());
   if (!options.registryDir.empty()) {
@@ -127,6 +109,32 @@ void Server::start() {
       impl_->peers->start(workers);
     } catch (const Error& e) {
       throw StartupError(e.what());
+    }
+  }
+
+  // Bindings to Workers no process runs fail at call time with a clear
+  // error; say so now too.
+  for (const auto& worker : impl_->workers) {
+    const auto& config = worker->config();
+    auto report = [&](const std::string& binding, const std::string& target) {
+      if (impl_->router.has(target)) return;
+      if (impl_->peers) {
+        if (impl_->peers->runs(target)) return;
+        log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
+                   target + "\", which no dohost process runs yet; calls through it fail "
+                   "until it starts (with another -c, or in another dohost serve sharing the "
+                   "registry " + impl_->options.registryDir.string() + ")");
+        return;
+      }
+      log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
+                 target + "\", which is not running in this dohost process; calls through it "
+                 "fail until it is (add it with another -c)");
+    };
+    for (const auto& service : config.services) report(service.binding, service.service);
+    for (const auto& binding : config.durableObjects) {
+      if (!binding.scriptName.empty() && binding.scriptName != config.name) {
+        report(binding.name, binding.scriptName);
+      }
     }
   }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 
@@ -61,6 +62,10 @@ bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
 actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
   actor::StorageOptions options;
   options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
+  // Fault injection for the crash tests: every commit comes this much later.
+  if (const char* delay = std::getenv("DOHOST_TEST_COMMIT_DELAY_MS")) {
+    options.commitDelay = std::chrono::milliseconds(std::atoi(delay));
+  }
   return options;
 }
 

@@ -24,12 +24,13 @@ START_TIMEOUT_S = 30
 class Dohost:
     """One `dohost serve` process and its output."""
 
-    def __init__(self, configs, persist=None, extra=(), cwd=None, registry=None):
+    def __init__(self, configs, persist=None, extra=(), cwd=None, registry=None, env=None):
         self.configs = [c if os.path.isabs(c) else os.path.join(WORKERS, c) for c in configs]
         self.persist = persist
         self.registry = registry
         self.extra = list(extra)
         self.cwd = cwd
+        self.env = dict(os.environ, **env) if env else None
         self.process = None
         self.port = None
         self.lines = []
@@ -52,7 +53,7 @@ class Dohost:
         self._ready.clear()
         self.process = subprocess.Popen(
             self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, cwd=self.cwd, text=True)
+            stdin=subprocess.DEVNULL, cwd=self.cwd, env=self.env, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(START_TIMEOUT_S):
             self.stop()

@@ -99,6 +99,7 @@ class ServiceBindings(CrossProcessCase):
     def test_rpc_to_an_entrypoint_of_another_process(self):
         svc = self.serve("xproc-svc/wrangler.jsonc")
         caller = self.serve("xproc-caller/wrangler.jsonc")
+        self.assertNotIn("no dohost process runs", caller.output())
         self.assertIn("  env.SVC                        Service             xproc-svc [connected]",
                       caller.output())
         self.assertIn("  env.ADMIN                      Service             xproc-svc [connected]",
@@ -116,6 +117,10 @@ class ServiceBindings(CrossProcessCase):
         self.assertEqual(self.get_json(caller, "/callback"), {"value": {"got": 42}})
         # The RpcTarget stays in the service's process and keeps its state.
         self.assertEqual(self.get_json(caller, "/tally"), {"value": 5})
+        # Pipelined: a call on the promise of a call's result.
+        self.assertEqual(self.get_json(caller, "/pipeline"), {"value": 7})
+        # Streams are pulled across, either way.
+        self.assertEqual(self.get_json(caller, "/streams"), {"counted": "1,2,3,4,5,", "total": 42})
 
     def test_http_service_binding_carries_requests_and_responses(self):
         self.serve("xproc-svc/wrangler.jsonc")
@@ -134,6 +139,10 @@ class ServiceBindings(CrossProcessCase):
     def test_a_service_not_running_fails_at_once_and_fetch_answers_503(self):
         caller = self.serve("xproc-caller/wrangler.jsonc")
         self.assertIn("xproc-svc [not connected]", caller.output())
+        self.assertIn('Worker "xproc-caller": env.SVC is bound to Worker "xproc-svc", which no '
+                      'dohost process runs yet; calls through it fail until it starts (with '
+                      'another -c, or in another dohost serve sharing the registry '
+                      f'{self.registry})', caller.output())
         self.assertEqual(self.get_json(caller, "/add"),
                          {"error": {"name": "Error", "message": SVC_NOT_FOUND}})
         self.assertEqual(self.get_json(caller, "/fetch"), {
@@ -166,6 +175,7 @@ class ServiceBindings(CrossProcessCase):
         self.assertEqual(answers, [{"error": {"name": "Error", "message": (
             'Network connection lost: the dohost process running Worker "xproc-svc" went away '
             'before it answered.')}}])
+        self.wait_state(caller, SVC_LINE, "[not connected]")
         svc.start()
         self.wait_state(caller, SVC_LINE, "[connected]")
         self.assertEqual(self.get_json(caller, "/add"), {"value": 5})

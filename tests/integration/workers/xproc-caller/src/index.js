@@ -19,6 +19,19 @@ export default {
         await tally.add(2);
         return Response.json(await outcome(tally.add(3)));
       }
+      case "/pipeline":
+        // The second call leaves before the first has answered.
+        return Response.json(await outcome(env.SVC.tally().add(7)));
+      case "/streams": {
+        const counted = await new Response(await env.SVC.countTo(5)).text();
+        const numbers = new ReadableStream({
+          start(controller) {
+            for (const n of [10, 20, 12]) controller.enqueue(new TextEncoder().encode(`${n},`));
+            controller.close();
+          },
+        });
+        return Response.json({ counted, total: await env.SVC.total(numbers) });
+      }
       case "/admin":
         return Response.json(await outcome(env.ADMIN.whoami()));
       case "/fail":

@@ -32,6 +32,23 @@ export default class extends WorkerEntrypoint {
     return new Tally();
   }
 
+  // A stream the caller pulls, chunk by chunk, across the process boundary.
+  countTo(n) {
+    let i = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (i === n) controller.close();
+        else controller.enqueue(new TextEncoder().encode(`${++i},`));
+      },
+    });
+  }
+
+  // A stream of the caller's, pulled from here.
+  async total(stream) {
+    const text = await new Response(stream).text();
+    return text.split(",").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
+  }
+
   fail() {
     throw new TypeError("svc failed");
   }
