@@ -118,6 +118,8 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
   std::function<bool()> busy_;
+  // Expires with the host: tasks it posted to the loop check it first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances
 };
 
