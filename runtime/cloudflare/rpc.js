@@ -284,7 +284,10 @@ function scan(value, seen) {
 }
 
 // Exports: what this isolate lends out by reference, by id.
-let nextExportId = 1;
+// Ids start at a random point in each isolate, so that a stub another
+// dohost process kept across this one's restart cannot reach whatever
+// object the new process happens to export under the old id.
+let nextExportId = Math.floor(Math.random() * 2 ** 40) * 4096 + 1;
 const exported = new Map();
 
 function exportCapability(value) {
@@ -703,6 +706,10 @@ function addressDescriptor(address) {
   }
 }
 
+// Stubs the program dropped without disposing are released when V8
+// collects them, as workerd does.
+const collected = new FinalizationRegistry((dispose) => dispose());
+
 // A stub of another isolate's export: a function or an RpcTarget, called
 // where it lives. Each stub object is disposed on its own; the export is
 // released once every stub (dup()s included) of this import is.
@@ -728,7 +735,7 @@ function makeExportStub(record) {
     }
     return makeExportStub(record);
   };
-  return new Proxy(target, {
+  const stub = new Proxy(target, {
     apply(_target, _this, args) {
       return origin.call([], args);
     },
@@ -747,6 +754,8 @@ function makeExportStub(record) {
       return ['prototype'];
     },
   });
+  collected.register(stub, dispose);
+  return stub;
 }
 
 function stubFromDescriptor(descriptor) {
