@@ -214,6 +214,7 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    setCtxExports(isolate, context);
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
@@ -250,6 +251,30 @@ void Worker::recordExports(const std::vector<std::string>& exported) {
     if (std::find(classes_.begin(), classes_.end(), name) != classes_.end()) continue;
     entrypoints_.push_back(name);
   }
+}
+
+// ctx.exports: a namespace for every Durable Object class this Worker
+// defines, bound or not, from workerd's compatibility date 2025-11-17 (or
+// with enable_ctx_exports); disable_ctx_exports turns it off.
+void Worker::setCtxExports(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  const auto& flags = config_.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  bool enabled = (config_.compatibilityDate >= "2025-11-17" || has("enable_ctx_exports")) &&
+                 !has("disable_ctx_exports");
+  v8::Local<v8::Value> list = v8::Null(isolate);
+  if (enabled) {
+    auto classes = v8::Array::New(isolate);
+    uint32_t count = 0;
+    for (const auto& className : actors_->classNames()) {
+      v8::Local<v8::Value> pair[] = {
+          toV8(isolate, className),
+          v8::Integer::New(isolate, actors_->addNamespace(config_.name, className))};
+      classes->Set(context, count++, v8::Array::New(isolate, pair, 2)).Check();
+    }
+    list = classes;
+  }
+  v8::Local<v8::Value> args[] = {list};
+  (void)isolate_->internal("setCtxExports")->Call(context, v8::Undefined(isolate), 1, args);
 }
 
 void Worker::handleHttp(http::Request request, http::Respond respond) {
