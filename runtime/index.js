@@ -6,6 +6,7 @@
 import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
+import { installIoGlobals } from './web/io_globals.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
   TextEncoder,
@@ -24,6 +25,7 @@ import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
 import { installStackFilter } from './web/stack.js';
+import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
 import {
   configureRpc,
   initRpc,
@@ -67,7 +69,12 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
-import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
+import {
+  initNamespaces,
+  makeLoopbackNamespace,
+  makeNamespace,
+} from './cloudflare/namespace.js';
+import { attachCtxExports, setCtxExports } from './cloudflare/ctx_exports.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -139,6 +146,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   const request = requestFromWire(wire);
   const handler = exports.default;
   const ctx = ExecutionContext.create(scope);
+  attachCtxExports(ctx);
   let response;
   if (isClass(handler, WorkerEntrypoint)) {
     const entrypoint = new handler(ctx, env);
@@ -151,7 +159,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   } else {
     throw new Error('Handler does not export a fetch() function.');
   }
-  return responseToWire(response);
+  return responseToWire(response, request);
 }
 
 // Builds a Durable Object instance; resolves once the constructor's
@@ -195,6 +203,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  installIoGlobals(natives);
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
@@ -273,12 +282,23 @@ export function setup(natives) {
     FormData,
     Body,
     URLPattern,
+    addEventListener: events.globalEvents.addEventListener,
+    removeEventListener: events.globalEvents.removeEventListener,
+    dispatchEvent: events.globalEvents.dispatchEvent,
+    caches,
+    Cache,
+    CacheStorage,
+    HTMLRewriter,
   });
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
     },
     makeEnv,
+    // [[className, handle], ...] -> ctx.exports; null turns it off.
+    setCtxExports: (classes) => setCtxExports(classes === null ? null :
+      Object.fromEntries(classes.map(([name, handle]) =>
+        [name, makeLoopbackNamespace(handle)]))),
     dispatchFetch,
     createInstance,
     invokeAlarm,
@@ -292,5 +312,7 @@ export function setup(natives) {
     exportedClasses,
     fireTimer,
     endGlobalScope,
+    unhandledRejection: events.unhandledRejection,
+    rejectionHandled: events.rejectionHandled,
   };
 }

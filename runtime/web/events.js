@@ -195,9 +195,16 @@ function optionsOf(options) {
   return options ?? {};
 }
 
+let listenerCount;
+
 export class EventTarget {
   // type -> [{ callback, capture, once, removed }]
   #listeners = new Map();
+
+  static {
+    listenerCount = (target, type) =>
+      target.#listeners.get(type)?.length ?? 0;
+  }
 
   constructor() {
     requireNew(new.target, 'EventTarget');
@@ -487,3 +494,43 @@ export const CloseEvent = eventType('CloseEvent', [['code', 0],
   ['reason', ''], ['wasClean', false]]);
 export const PromiseRejectionEvent = eventType('PromiseRejectionEvent',
   [['promise', undefined], ['reason', undefined]]);
+
+// ===========================================================================
+// The global scope as an event target: addEventListener() on the global
+// object, and the "unhandledrejection" / "rejectionhandled" events the
+// host raises (src/api/web_natives.cpp).
+
+const globalTarget = new EventTarget();
+const reportedRejections = new WeakSet();
+
+export const globalEvents = {
+  addEventListener(...args) {
+    return globalTarget.addEventListener(...args);
+  },
+  removeEventListener(...args) {
+    return globalTarget.removeEventListener(...args);
+  },
+  dispatchEvent(...args) {
+    return globalTarget.dispatchEvent(...args);
+  },
+};
+for (const [name, fn] of Object.entries(globalEvents)) {
+  Object.defineProperty(fn, 'name', { value: name });
+  Object.defineProperty(fn, 'length', { value: 0 });
+}
+
+// Returns true when nobody listens, so the host logs the rejection.
+export function unhandledRejection(promise, reason) {
+  reportedRejections.add(promise);
+  if (listenerCount(globalTarget, 'unhandledrejection') === 0) return true;
+  globalTarget.dispatchEvent(new PromiseRejectionEvent('unhandledrejection',
+    { promise, reason }));
+  return false;
+}
+
+export function rejectionHandled(promise) {
+  if (!reportedRejections.has(promise)) return;
+  reportedRejections.delete(promise);
+  globalTarget.dispatchEvent(new PromiseRejectionEvent('rejectionhandled',
+    { promise }));
+}

@@ -49,6 +49,12 @@ std::string ActorHost::identityOf(const std::string& className) const {
   return found == identities_.end() ? className : found->second;
 }
 
+std::vector<std::string> ActorHost::classNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, sqlite] : classes_) names.push_back(name);
+  return names;
+}
+
 void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
 
 std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {

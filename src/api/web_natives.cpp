@@ -25,6 +25,9 @@ using js::toV8;
 // the microtask checkpoint ends is reported, as workerd logs it.
 struct WebNatives::Rejections {
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> pending;
+  // Rejected promises that got a handler after the checkpoint that left
+  // them unhandled: a "rejectionhandled" event each, if they were reported.
+  std::vector<v8::Global<v8::Promise>> handledLater;
 };
 
 namespace {
@@ -260,14 +263,18 @@ void WebNatives::onPromiseReject(v8::PromiseRejectMessage& message) {
       pending.emplace_back(v8::Global<v8::Promise>(isolate, promise),
                            v8::Global<v8::Value>(isolate, message.GetValue()));
       break;
-    case v8::kPromiseHandlerAddedAfterReject:
+    case v8::kPromiseHandlerAddedAfterReject: {
+      bool wasPending = false;
       for (auto it = pending.begin(); it != pending.end(); ++it) {
         if (it->first.Get(isolate) == promise) {
           pending.erase(it);
+          wasPending = true;
           break;
         }
       }
+      if (!wasPending) rejections_->handledLater.emplace_back(isolate, promise);
       break;
+    }
     default:
       break;
   }
@@ -280,15 +287,35 @@ void WebNatives::microtasksCompleted(v8::Isolate* isolate, void* self) {
   static_cast<WebNatives*>(self)->reportRejections();
 }
 
+// Dispatches "unhandledrejection" (and "rejectionhandled") to the global
+// scope's listeners through the runtime; a rejection nobody listens for is
+// logged.
 void WebNatives::reportRejections() {
-  if (rejections_->pending.empty()) return;
+  if (rejections_->pending.empty() && rejections_->handledLater.empty()) return;
   auto pending = std::move(rejections_->pending);
+  auto handledLater = std::move(rejections_->handledLater);
   rejections_->pending.clear();
+  rejections_->handledLater.clear();
   auto* isolate = isolate_.v8();
   v8::HandleScope scope(isolate);
+  auto context = isolate_.context();
+  v8::TryCatch tryCatch(isolate);
   for (auto& [promise, value] : pending) {
-    isolate_.printConsole("error",
-                          "Uncaught (in promise) " + isolate_.describe(value.Get(isolate)));
+    v8::Local<v8::Value> args[] = {promise.Get(isolate), value.Get(isolate)};
+    v8::Local<v8::Value> log;
+    if (!isolate_.internal("unhandledRejection")
+             ->Call(context, v8::Undefined(isolate), 2, args)
+             .ToLocal(&log) ||
+        log->IsTrue()) {
+      isolate_.printConsole("error",
+                            "Uncaught (in promise) " + isolate_.describe(value.Get(isolate)));
+    }
+  }
+  for (auto& promise : handledLater) {
+    v8::Local<v8::Value> args[] = {promise.Get(isolate)};
+    (void)isolate_.internal("rejectionHandled")
+        ->Call(context, v8::Undefined(isolate), 1, args)
+        .FromMaybe(v8::Local<v8::Value>());
   }
 }
 

@@ -105,5 +105,29 @@ class WebEvents(DohostTestCase):
             self.assertEqual(got.get(key), value, key)
 
 
+class WebGlobalEvents(DohostTestCase):
+    def test_unhandled_rejections_reach_global_listeners_and_are_not_logged(self):
+        server = self.serve("web-events/wrangler.jsonc")
+        status, _, body = server.get("/rejections")
+        self.assertEqual(json.loads(body), {
+            "rejections": [["PromiseRejectionEvent", "unhandledrejection", "nobody", True, False],
+                           ["rejectionhandled", True]],
+            "dispatch": True})
+        self.assertNotIn("Uncaught (in promise)", server.output())
+
+    def test_cache_api_behaves_as_workerd_without_a_cache(self):
+        server = self.serve("web-events/wrangler.jsonc")
+        not_configured = {"error": {"name": "Error", "message": "No Cache was configured"}}
+        self.assertEqual(json.loads(server.get("/caches")[2]), {
+            "tags": ["[object CacheStorage]", "[object Cache]", "[object Cache]"],
+            "match": not_configured, "put": not_configured, "delete": not_configured,
+            "has": {"error": {"name": "Error", "message":
+                              "Failed to execute 'has' on 'CacheStorage': the method is not "
+                              "implemented."}},
+            "rewriter": {"error": {"name": "Error",
+                                   "message": "HTMLRewriter is not implemented in dohost."}},
+        })
+
+
 if __name__ == "__main__":
     unittest.main()

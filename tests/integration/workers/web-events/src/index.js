@@ -1,6 +1,43 @@
 async function attempt(fn) { try { const v = await fn(); return v === undefined ? 'undefined' : v; } catch (e) { return { error: { name: e.name, message: e.message, ctor: e.constructor.name } }; } }
+const rejections = [];
+addEventListener("unhandledrejection", (event) => {
+  rejections.push([event.constructor.name, event.type, event.reason?.message,
+    event.promise instanceof Promise, event.cancelable]);
+});
+addEventListener("rejectionhandled", (event) => {
+  rejections.push(["rejectionhandled", event.promise instanceof Promise]);
+});
+
+async function cacheChecks() {
+  const result = {};
+  const attemptAll = async (fn) => {
+    try {
+      const value = await fn();
+      return value === undefined ? "undefined" : String(value);
+    } catch (e) {
+      return { error: { name: e.name, message: e.message } };
+    }
+  };
+  result.tags = [String(caches), String(caches.default), String(await caches.open("x"))];
+  result.match = await attemptAll(() => caches.default.match("https://x/"));
+  result.put = await attemptAll(() => caches.default.put("https://x/", new Response("x")));
+  result.delete = await attemptAll(() => caches.default.delete("https://x/"));
+  result.has = await attemptAll(() => caches.has("x"));
+  result.rewriter = await attemptAll(() => new HTMLRewriter());
+  return result;
+}
+
 export default {
   async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/rejections") {
+      const promise = Promise.reject(new Error("nobody"));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      promise.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return Response.json({ rejections, dispatch: dispatchEvent(new Event("other")) });
+    }
+    if (path === "/caches") return Response.json(await cacheChecks());
     const out = {};
     const e = new Event('x', { cancelable: true, bubbles: true });
     out.event = [e.type, e.bubbles, e.cancelable, e.defaultPrevented, e.eventPhase, e.composed, e.isTrusted, typeof e.timeStamp, e.returnValue, e.cancelBubble, String(e)];
