@@ -6,6 +6,7 @@
 import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
+import { installIoGlobals } from './web/io_globals.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
   TextEncoder,
@@ -152,7 +153,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   } else {
     throw new Error('Handler does not export a fetch() function.');
   }
-  return responseToWire(response);
+  return responseToWire(response, request);
 }
 
 // Builds a Durable Object instance; resolves once the constructor's
@@ -196,6 +197,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  installIoGlobals(natives);
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();

@@ -86,11 +86,13 @@ void Server::start() {
     impl_->workers.push_back(
         std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
   }
+  auto outbound = http::makeClient();
   jsrpc::Limits limits;
   limits.enforce = options.enforceLimits;
   limits.subrequests = options.subrequestLimit;
   for (auto& worker : impl_->workers) worker->setLimits(limits);
   for (auto& worker : impl_->workers) {
+    worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
   }
   // A service binding's named entrypoint must be exported by its Worker,
@@ -158,10 +160,15 @@ void Server::start() {
   }
 
   Worker* entry = impl_->workers.front().get();
+  // Bodies over 64 KiB, and chunked ones, stream into the Worker as they arrive.
+  http::ServerOptions httpOptions;
+  httpOptions.streamBodiesOver = 64 * 1024;
   impl_->http = std::make_unique<http::Server>(
-      loops, [entry](http::Request request, http::Respond respond) {
+      loops,
+      [entry](http::Request request, http::Respond respond) {
         entry->handleHttp(std::move(request), std::move(respond));
-      });
+      },
+      httpOptions);
   try {
     impl_->http->listen(options.ip, options.port);
   } catch (const std::exception& e) {

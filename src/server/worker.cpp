@@ -94,6 +94,7 @@ void Worker::shutdown() {
       }
       actors_.reset();
       rpc_.reset();
+      io_.reset();
       web_.reset();
       isolate_.reset();
     }
@@ -111,6 +112,8 @@ std::vector<std::string> Worker::startOnLoop() {
   rpc_->setActors(actors_.get());
   web_ = std::make_unique<api::WebNatives>(*isolate_);
   web_->install();
+  io_ = std::make_unique<api::IoNatives>(*isolate_, outbound_);
+  io_->install();
   actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
@@ -283,12 +286,19 @@ void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
     wire->Set(context, toV8(isolate, "method"), toV8(isolate, request.method)).Check();
     wire->Set(context, toV8(isolate, "url"), toV8(isolate, request.url)).Check();
     wire->Set(context, toV8(isolate, "headers"), headers).Check();
-    bool hasBody = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-                   request.method == "PATCH";
-    wire->Set(context, toV8(isolate, "body"),
-              hasBody ? toBytes(isolate, request.body).As<v8::Value>()
-                      : v8::Null(isolate).As<v8::Value>())
+    // The body: whole bytes, or a stream still arriving; null when the request had none.
+    wire->Set(context, toV8(isolate, "hasBody"), v8::Boolean::New(isolate, request.hasBody))
         .Check();
+    wire->Set(context, toV8(isolate, "body"),
+              request.hasBody && !request.bodyStream
+                  ? toBytes(isolate, request.body).As<v8::Value>()
+                  : v8::Null(isolate).As<v8::Value>())
+        .Check();
+    if (request.bodyStream) {
+      wire->Set(context, toV8(isolate, "bodyStream"),
+                v8::Integer::New(isolate, io_->adoptStream(std::move(request.bodyStream))))
+          .Check();
+    }
 
     auto shared = std::make_shared<http::Respond>(std::move(respond));
     auto fail = [this, shared](v8::Local<v8::Value> error) {
@@ -328,6 +338,17 @@ void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
           }
           auto body = object->Get(context, toV8(isolate, "body")).ToLocalChecked();
           response.body = fromBytes(body);
+          // A streamed body and a WebSocket come as handles of the io natives.
+          auto handle = [&](const char* key) {
+            return object->Get(context, toV8(isolate, key))
+                .ToLocalChecked()
+                ->Int32Value(context)
+                .FromMaybe(0);
+          };
+          if (int stream = handle("bodyStream")) response.bodyStream = io_->takeStream(stream);
+          if (int webSocket = handle("webSocket")) {
+            response.webSocket = io_->takeWebSocket(webSocket);
+          }
           (*shared)(std::move(response));
         },
         fail);
