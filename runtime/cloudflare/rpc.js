@@ -266,6 +266,7 @@ function scan(value, seen) {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) {
+    if (natives.rpcIsProxy(value)) return true;
     for (const key of Object.keys(value)) caps = scan(value[key], seen) || caps;
     return caps;
   }
@@ -341,6 +342,12 @@ function copyWithMarkers(value, seen, passed) {
     return out;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (natives.rpcIsProxy(value)) {
+    // A Proxy of a plain object is lent by reference, as workerd does.
+    const marker = { [kCapKey]: ['x', selfWorker, exportCapability(value), false] };
+    seen.set(value, marker);
+    return marker;
+  }
   const out = {};
   seen.set(value, out);
   for (const key of Object.keys(value)) {
@@ -765,6 +772,10 @@ function makeExportStub(record) {
       if (prop === Symbol.toStringTag) return 'JsRpcStub';
       if (prop === 'dup') return dup;
       if (typeof prop === 'symbol') return undefined;
+      // Object.prototype's members are the stub's own, as on workerd.
+      if (prop in Object.prototype) {
+        return Reflect.get(Object.prototype, prop, stub);
+      }
       if (prop === 'then' || prop === 'toJSON' || isIndexKey(prop)) {
         return undefined;
       }
@@ -936,8 +947,9 @@ export function invokeExport(id, op, path, args, hasCaps) {
       }
       return settledValue(Reflect.apply(value, undefined, params));
     }
-    return invokeOn(value, typeof value === 'function', kTransientReserved, op,
-      path, params);
+    const plain = typeof value === 'function' ||
+      Object.getPrototypeOf(value) === Object.prototype;
+    return invokeOn(value, plain, kTransientReserved, op, path, params);
   });
 }
 
