@@ -52,6 +52,7 @@ export class WebSocket extends EventTarget {
   #errored = false;
   #handlers = { open: null, message: null, close: null, error: null };
   #attachment = undefined;
+  #hook = null;
 
   constructor(...args) {
     requireNew(new.target, 'WebSocket');
@@ -96,6 +97,15 @@ export class WebSocket extends EventTarget {
       released: ws.#released,
       release() {
         ws.#released = true;
+      },
+      // Accepts for the hibernation API: events go to `hook` instead of
+      // listeners.
+      acceptHibernatable(hook) {
+        ws.#accepted = true;
+        ws.#hook = hook;
+        ioNatives().wsListen(ws.#handle, (kind, data, code) =>
+          ws.#receive(kind, data, code),
+        );
       },
       attachment: () => ws.#attachment,
       setAttachment(value) {
@@ -277,6 +287,12 @@ export class WebSocket extends EventTarget {
   // One event from the host end: a message, the peer's close, a lost
   // connection or a protocol error.
   #receive(kind, data, code) {
+    if (kind !== 'text' && kind !== 'binary') this.#closedIncoming = true;
+    if (kind === 'error') this.#errored = true;
+    if (this.#hook !== null) {
+      this.#hook(kind, data, code);
+      return;
+    }
     if (kind === 'text' || kind === 'binary') {
       this.#dispatch(new MessageEvent('message', { data }));
       return;
@@ -308,6 +324,28 @@ Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, {
   value: 'WebSocket',
   configurable: true,
 });
+
+// Hands an unaccepted end over to another isolate or object (a Response
+// crossing RPC): the end is parked in the host and `token` picks it up.
+export function webSocketToToken(ws) {
+  const state = wsState(ws);
+  if (state.released) {
+    throw new TypeError(
+      "Can't return WebSocket that was already used in a response.",
+    );
+  }
+  if (state.accepted) {
+    throw new TypeError(
+      "Can't return WebSocket in a Response after calling accept().",
+    );
+  }
+  state.release();
+  return ioNatives().wsPark(state.handle);
+}
+
+export function webSocketFromToken(token) {
+  return new WebSocket(kConstruct, ioNatives().wsUnpark(token));
+}
 
 // Internal access, for Response and the hibernation API.
 export function webSocketState(ws) {
