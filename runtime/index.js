@@ -7,6 +7,7 @@ import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { installIoGlobals } from './web/io_globals.js';
+import { configureWebSockets } from './web/websocket.js';
 import { WebSocketRequestResponsePair } from './cloudflare/hibernation.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
@@ -294,7 +295,10 @@ export function setup(natives) {
     dispatchFetch,
     createInstance,
     invokeAlarm,
-    configureRpc,
+    configureRpc(worker, compatibilityDate, flags, limits) {
+      configureRpc(worker, compatibilityDate, flags, limits);
+      configureWebSockets(compatibilityDate, flags);
+    },
     invokeActor,
     invokeEntrypoint,
     invokeExport,

@@ -34,29 +34,29 @@ function objectOf(key) {
   return object;
 }
 
-export class WebSocketRequestResponsePair {
-  #request;
-  #response;
+// A function rather than a class, so that a call without `new` gives
+// workerd's message rather than V8's.
+const pairFields = new WeakMap();
 
-  constructor(request, response) {
-    if (new.target === undefined) {
-      throw new TypeError(
-        "Failed to construct 'WebSocketRequestResponsePair': Please use the " +
-          "'new' operator, this object constructor cannot be called as a " +
-          'function.',
-      );
-    }
-    this.#request = `${request}`;
-    this.#response = `${response}`;
+export function WebSocketRequestResponsePair(request, response) {
+  if (new.target === undefined) {
+    throw new TypeError(
+      "Failed to construct 'WebSocketRequestResponsePair': Please use the " +
+        "'new' operator, this object constructor cannot be called as a " +
+        'function.',
+    );
   }
+  pairFields.set(this, { request: `${request}`, response: `${response}` });
+}
 
-  get request() {
-    return this.#request;
-  }
-
-  get response() {
-    return this.#response;
-  }
+for (const key of ['request', 'response']) {
+  Object.defineProperty(WebSocketRequestResponsePair.prototype, key, {
+    get() {
+      return pairFields.get(this)?.[key];
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 // The hibernation methods of one DurableObjectState. `key` names the object
@@ -166,7 +166,9 @@ export class Hibernation {
   }
 
   getWebSocketAutoResponse() {
-    return objects.get(this.#key)?.autoResponse ?? null;
+    const pair = objects.get(this.#key)?.autoResponse ?? null;
+    if (pair === null) return null;
+    return new WebSocketRequestResponsePair(pair.request, pair.response);
   }
 
   getWebSocketAutoResponseTimestamp(ws) {

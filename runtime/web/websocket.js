@@ -16,6 +16,19 @@ import { bufferSourceBytes, isBufferSource, requireNew } from './webidl.js';
 
 const kConstruct = Symbol('WebSocket');
 
+// workerd's web_socket_auto_reply_to_close (on from compatibility date
+// 2026-04-07): a Close from the peer is answered at once with the same code
+// and reason, and the close event sees readyState CLOSED.
+let autoReplyToClose = false;
+
+export function configureWebSockets(compatibilityDate, flags) {
+  autoReplyToClose =
+    flags.includes('web_socket_auto_reply_to_close') ||
+    (compatibilityDate >= '2026-04-07' &&
+      !flags.includes('web_socket_manual_reply_to_close'));
+}
+const kMaxAttachment = 16384;
+
 const kNotAccepted =
   'You must call one of accept() or state.acceptWebSocket() on this ' +
   'WebSocket before sending messages.';
@@ -164,6 +177,11 @@ export class WebSocket extends EventTarget {
         "Can't accept() WebSocket that was already used in a response.",
       );
     }
+    if (this.#hook !== null) {
+      throw new TypeError(
+        "Can't accept() WebSocket after enabling hibernation.",
+      );
+    }
     if (this.#accepted) return;
     this.#accepted = true;
     ioNatives().wsListen(this.#handle, (kind, data, code) =>
@@ -227,8 +245,14 @@ export class WebSocket extends EventTarget {
   }
 
   serializeAttachment(value) {
-    const bytes = structuredClone(value);
-    this.#attachment = bytes;
+    const size = ioNatives().serializedSize(value);
+    if (size > kMaxAttachment) {
+      throw new Error(
+        `A WebSocket 'attachment' cannot be larger than ${kMaxAttachment} ` +
+          `bytes.'attachment' was ${size} bytes.`,
+      );
+    }
+    this.#attachment = structuredClone(value);
   }
 
   deserializeAttachment() {
@@ -287,6 +311,16 @@ export class WebSocket extends EventTarget {
   // One event from the host end: a message, the peer's close, a lost
   // connection or a protocol error.
   #receive(kind, data, code) {
+    if (
+      kind === 'close' &&
+      autoReplyToClose &&
+      !this.#closedOutgoing &&
+      !this.#released &&
+      !this.#errored
+    ) {
+      this.#closedOutgoing = true;
+      ioNatives().wsSend(this.#handle, 'close', data, code);
+    }
     if (kind !== 'text' && kind !== 'binary') this.#closedIncoming = true;
     if (kind === 'error') this.#errored = true;
     if (this.#hook !== null) {

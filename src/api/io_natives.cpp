@@ -369,6 +369,16 @@ void IoNatives::install() {
     });
   });
 
+  // serializedSize(value): the bytes of `value` in V8's serialization (a WebSocket attachment's
+  // size, which workerd limits).
+  isolate_.addNative("serializedSize", [](const Info& info) {
+    guarded(info, "serializedSize", [&] {
+      auto bytes = js::serialize(info.GetIsolate(), info[0]);
+      if (!bytes) return;  // a DataCloneError is thrown
+      info.GetReturnValue().Set(double(bytes->size()));
+    });
+  });
+
   // wsRelease(handle): JavaScript is done with this end; an end that has not closed aborts.
   isolate_.addNative("wsRelease", [weak](const Info& info) {
     guarded(info, "wsRelease", [&] {
