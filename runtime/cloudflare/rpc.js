@@ -397,6 +397,12 @@ function revive(value, made) {
 
 // A result that arrived with stubs in it: they are disposed with it.
 export function reviveResult(value) {
+  // A Response (what fetch() gets) needs no walk and no dispose.
+  if (value !== null && typeof value === 'object' &&
+      Object.prototype.hasOwnProperty.call(value, kCapKey) &&
+      value[kCapKey][0] === 'p') {
+    return webFromDescriptor(value[kCapKey]);
+  }
   const made = [];
   const revived = revive(value, made);
   if ((typeof revived === 'object' && revived !== null) ||
@@ -617,11 +623,12 @@ async function fetchThrough(address, input, init, argumentCount) {
     throw new TypeError(`Fetch API cannot load: ${url}`);
   }
   const sent = url === request.url ? request : new Request(url, request);
-  const [value] = prepareValue([sent]);
   // The receiver's fetch handler gets it as an incoming request ('Q'):
   // built without parsing the URL again, headers immutable, as from HTTP.
-  value[0][kCapKey][0] = 'Q';
-  return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
+  const descriptor = webDescriptor(sent);
+  descriptor[0] = 'Q';
+  return natives.rpcCall(address.target, ['fetch'], kOpFetch,
+    [{ [kCapKey]: descriptor }], true);
 }
 
 function illegalConstructor() {
@@ -961,7 +968,7 @@ function fetchResult(result) {
         "Incorrect type for Promise: the Promise did not resolve to " +
           "'Response'.");
     }
-    return prepareValue(response).slice(0, 2);
+    return [{ [kCapKey]: webDescriptor(response) }, true];
   });
 }
 
