@@ -3,6 +3,7 @@ Durable Object (tests/integration/workers/web-hibernation)."""
 import json
 
 from harness import DohostTestCase
+from wsclient import WebSocket
 
 
 class HibernationApi(DohostTestCase):
@@ -57,3 +58,15 @@ class HibernationApi(DohostTestCase):
             "Error", "A WebSocket 'attachment' cannot be larger than 16384 bytes.'attachment' "
                      "was 20006 bytes."))
         self.assertEqual(out["returnHib"], {"ok": True, "v": "constructed"})
+
+
+class DurableObjectWebSocket(DohostTestCase):
+    def test_a_durable_object_answers_an_upgrade_through_stub_fetch(self):
+        server = self.serve("web-hibernation/wrangler.jsonc")
+        ws = WebSocket.connect(server.port, "/plain")
+        self.addCleanup(ws.close)
+        self.assertEqual(ws.status, 101)
+        ws.send_text("hi")
+        self.assertEqual(ws.recv(), ("text", "object got hi"))
+        ws.send_close(4000, "done")
+        self.assertEqual(ws.recv(), ("close", 4000, "object closing"))

@@ -14,6 +14,18 @@ function tryIt(f) {
 }
 export class Room extends DurableObject {
   async fetch(request) {
+    if (new URL(request.url).pathname === '/plain') {
+      // A WebSocket accepted the ordinary way inside a Durable Object.
+      const pair = new WebSocketPair();
+      pair[1].accept();
+      pair[1].addEventListener('message', (event) => {
+        pair[1].send(`object got ${event.data}`);
+      });
+      pair[1].addEventListener('close', (event) => {
+        pair[1].close(event.code, 'object closing');
+      });
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
     const out = {};
     const ctx = this.ctx;
     const p1 = new WebSocketPair();
