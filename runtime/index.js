@@ -71,7 +71,12 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
-import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
+import {
+  initNamespaces,
+  makeLoopbackNamespace,
+  makeNamespace,
+} from './cloudflare/namespace.js';
+import { attachCtxExports, setCtxExports } from './cloudflare/ctx_exports.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -143,6 +148,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   const request = requestFromWire(wire);
   const handler = exports.default;
   const ctx = ExecutionContext.create(scope);
+  attachCtxExports(ctx);
   let response;
   if (isClass(handler, WorkerEntrypoint)) {
     const entrypoint = new handler(ctx, env);
@@ -292,6 +298,10 @@ export function setup(natives) {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
     },
     makeEnv,
+    // [[className, handle], ...] -> ctx.exports; null turns it off.
+    setCtxExports: (classes) => setCtxExports(classes === null ? null :
+      Object.fromEntries(classes.map(([name, handle]) =>
+        [name, makeLoopbackNamespace(handle)]))),
     dispatchFetch,
     createInstance,
     invokeAlarm,

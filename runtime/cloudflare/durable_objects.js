@@ -4,6 +4,7 @@
 
 import { DurableObjectId } from './durable_object_id.js';
 import { Hibernation, initHibernation } from './hibernation.js';
+import { attachCtxExports } from './ctx_exports.js';
 import { makeDurableObjectStub } from './rpc.js';
 import { initSql } from './sql.js';
 import { initStorage, makeStorage } from './storage.js';
@@ -42,6 +43,7 @@ export class DurableObjectState {
     this.#handle = storageHandle;
     this.#storage = makeStorage(storageHandle, (fn) =>
       this.blockConcurrencyWhile(fn));
+    attachCtxExports(this);
   }
 
   get storage() {

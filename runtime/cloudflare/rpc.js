@@ -12,6 +12,7 @@ import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
 import { isReadableStream, ReadableStream } from '../web/streams.js';
 import { getBodyState } from '../web/body.js';
+import { illegalInvocation } from '../web/webidl.js';
 import { ExecutionContext } from '../web/execution_context.js';
 import { currentScope, RequestScope, runInScope } from '../web/scope.js';
 import { DOMException } from '../web/dom_exception.js';
@@ -408,10 +409,12 @@ export function reviveResult(value) {
   if ((typeof revived === 'object' && revived !== null) ||
       typeof revived === 'function') {
     if (!isStub(revived)) {
+      // An anonymous function, as workerd's disposer is (name "").
+      const disposeAll = [function () {
+        for (const stub of made) stub[Symbol.dispose]?.();
+      }][0];
       Object.defineProperty(revived, Symbol.dispose, {
-        value: function () {
-          for (const stub of made) stub[Symbol.dispose]?.();
-        },
+        value: disposeAll,
         writable: true,
         configurable: true,
         enumerable: false,
@@ -433,6 +436,8 @@ function notImplemented(name) {
     `The RPC receiver does not implement the method "${name}".`);
 }
 
+const kNoop = [function () {}][0];
+
 // Top-level results of RPC calls gain an own, non-enumerable
 // Symbol.dispose, as in workerd.
 function withDispose(value) {
@@ -440,7 +445,7 @@ function withDispose(value) {
       typeof value === 'function') {
     if (!Object.prototype.hasOwnProperty.call(value, Symbol.dispose)) {
       Object.defineProperty(value, Symbol.dispose, {
-        value: function () {},
+        value: kNoop,
         writable: true,
         configurable: true,
         enumerable: false,
@@ -613,6 +618,10 @@ async function fetchThrough(address, input, init, argumentCount) {
       "Failed to execute 'fetch' on 'Fetcher': parameter 1 is not of type " +
         "'Request or string'.");
   }
+  if (input instanceof Request && init === undefined &&
+      getBodyState(input).used()) {
+    throw new TypeError('Cannot reconstruct a Request with a used body.');
+  }
   const request = input instanceof Request && init === undefined
     ? input : new Request(input, init);
   countCall(address);
@@ -639,7 +648,10 @@ function illegalConstructor() {
 function makeStubPrototype(tag) {
   const proto = {
     fetch(input, init) {
-      return fetchThrough(this[kStubAddress], input, init, arguments.length);
+      const address = (typeof this === 'object' || typeof this === 'function') &&
+        this !== null ? this[kStubAddress] : undefined;
+      if (address === undefined) return Promise.reject(illegalInvocation());
+      return fetchThrough(address, input, init, arguments.length);
     },
     dup() {
       return this;
@@ -728,8 +740,9 @@ function makeExportStub(record) {
   const address = { target: [kKindExport, record.worker, record.id], record,
     disposed: false };
   const origin = addressOrigin(address);
-  const target = function () {};
-  Object.defineProperty(target, kStubAddress, { value: address });
+  // An arrow function: callable, and without own keys that ownKeys() must
+  // report.
+  const target = () => {};
   const dispose = () => {
     if (address.disposed) return;
     address.disposed = true;
@@ -761,7 +774,10 @@ function makeExportStub(record) {
       return makeProperty(origin, [prop]);
     },
     ownKeys() {
-      return ['prototype'];
+      return [];
+    },
+    getOwnPropertyDescriptor() {
+      return undefined;
     },
   });
   collected.register(stub, dispose);

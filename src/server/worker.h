@@ -61,6 +61,7 @@ class Worker {
 
  private:
   std::vector<std::string> startOnLoop();
+  void setCtxExports(v8::Isolate* isolate, v8::Local<v8::Context> context);
   void fetchOnLoop(http::Request request, http::Respond respond);
   void recordExports(const std::vector<std::string>& exported);
 

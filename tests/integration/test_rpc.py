@@ -143,6 +143,13 @@ class CompatibilityDates(DohostTestCase):
             "params": [1, 2, 3]})
 
 
+class Ordering(DohostTestCase):
+    def test_calls_from_one_caller_arrive_in_the_order_they_were_made(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        status, _, body = server.get("/order")
+        self.assertEqual(json.loads(body), {"ok": list(range(40))})
+
+
 class Limits(DohostTestCase):
     def call(self, server, path):
         status, _, body = server.get(path)

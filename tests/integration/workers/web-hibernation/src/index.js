@@ -14,6 +14,15 @@ function tryIt(f) {
 }
 export class Room extends DurableObject {
   async fetch(request) {
+    const target = new URL(request.url).searchParams.get('target');
+    if (target !== null) {
+      // Outbound fetch() from a Durable Object.
+      const response = await fetch(target + '/echo?from=object', {
+        method: 'POST',
+        body: 'object body',
+      });
+      return new Response(await response.text(), { status: response.status });
+    }
     if (new URL(request.url).pathname === '/plain') {
       // A WebSocket accepted the ordinary way inside a Durable Object.
       const pair = new WebSocketPair();
