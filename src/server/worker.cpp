@@ -130,6 +130,7 @@ std::vector<std::string> Worker::startOnLoop() {
     return errors;
   }
 
+  bool unreadable = false;
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
@@ -142,12 +143,24 @@ std::vector<std::string> Worker::startOnLoop() {
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;
     v8::Local<v8::Value> args[] = {isolate_->mainExports()};
-    auto names = isolate_->internal("exportedClasses")
-                     ->Call(context, v8::Undefined(isolate), 1, args)
-                     .ToLocalChecked()
-                     .As<v8::Array>();
-    for (uint32_t i = 0; i < names->Length(); ++i) {
-      exported.push_back(toStdString(isolate, names->Get(context, i).ToLocalChecked()));
+    v8::TryCatch tryCatch(isolate);
+    v8::Local<v8::Value> names;
+    // Reading an export can throw (one still in its temporal dead zone).
+    if (!isolate_->internal("exportedClasses")
+             ->Call(context, v8::Undefined(isolate), 1, args)
+             .ToLocal(&names) ||
+        !names->IsArray()) {
+      errors.push_back(displayPath(config_.configPath) + ": Worker \"" + config_.name +
+                       "\" failed to load: cannot read its exports: " +
+                       (tryCatch.HasCaught() ? isolate_->describe(tryCatch.Exception())
+                                             : std::string("unknown error")));
+      unreadable = true;
+      return;
+    }
+    auto list = names.As<v8::Array>();
+    for (uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> name;
+      if (list->Get(context, i).ToLocal(&name)) exported.push_back(toStdString(isolate, name));
     }
     for (const auto& diagnostic : config::checkExports(config_, exported)) {
       errors.push_back(diagnostic.message);
@@ -205,6 +218,7 @@ std::vector<std::string> Worker::startOnLoop() {
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
+  if (unreadable) return errors;
   for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
     errors.push_back(problem);
   }
