@@ -106,6 +106,9 @@ const kWriterLocked = 'This WritableStream is currently locked to a writer.';
 const kReleased = 'This ReadableStream reader has been released.';
 
 function isReadableStream(value) {
+  // Most values are no stream: say so before the brand check, which throws
+  // (and captures a stack) to say no.
+  if (!(value instanceof PolyfillReadableStream)) return false;
   try {
     Reflect.getOwnPropertyDescriptor(ReadableStream.prototype, 'locked')
       .get.call(value);
