@@ -68,6 +68,7 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
+import { installCompat } from './compat/index.js';
 import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
 
 function defineGlobals(values) {
@@ -285,6 +286,7 @@ export function setup(natives) {
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+      ...installCompat(natives),
     },
     makeEnv,
     dispatchFetch,
