@@ -6,6 +6,7 @@
 import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
+import { installIoGlobals } from './web/io_globals.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
   TextEncoder,
@@ -69,7 +70,12 @@ import {
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
 import { installCompat } from './compat/index.js';
-import { initNamespaces, makeNamespace } from './cloudflare/namespace.js';
+import {
+  initNamespaces,
+  makeLoopbackNamespace,
+  makeNamespace,
+} from './cloudflare/namespace.js';
+import { attachCtxExports, setCtxExports } from './cloudflare/ctx_exports.js';
 
 function defineGlobals(values) {
   for (const [name, value] of Object.entries(values)) {
@@ -141,6 +147,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   const request = requestFromWire(wire);
   const handler = exports.default;
   const ctx = ExecutionContext.create(scope);
+  attachCtxExports(ctx);
   let response;
   if (isClass(handler, WorkerEntrypoint)) {
     const entrypoint = new handler(ctx, env);
@@ -153,7 +160,7 @@ async function runFetchHandler(exports, wire, env, scope) {
   } else {
     throw new Error('Handler does not export a fetch() function.');
   }
-  return responseToWire(response);
+  return responseToWire(response, request);
 }
 
 // Builds a Durable Object instance; resolves once the constructor's
@@ -197,6 +204,7 @@ export function setup(natives) {
   initTimers(natives);
   initGlobalScope(natives);
   streams.initStreams(natives);
+  installIoGlobals(natives);
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
@@ -289,6 +297,10 @@ export function setup(natives) {
       ...installCompat(natives),
     },
     makeEnv,
+    // [[className, handle], ...] -> ctx.exports; null turns it off.
+    setCtxExports: (classes) => setCtxExports(classes === null ? null :
+      Object.fromEntries(classes.map(([name, handle]) =>
+        [name, makeLoopbackNamespace(handle)]))),
     dispatchFetch,
     createInstance,
     invokeAlarm,

@@ -54,6 +54,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // Marks `className` as a class of this Worker that others may call.
   void defineClass(const std::string& className, bool sqlite);
 
+  // The classes defineClass() named, in name order.
+  std::vector<std::string> classNames() const;
+
   // The Worker's env object, handed to each constructed instance.
   void setEnv(v8::Local<v8::Object> env);
 
@@ -115,6 +118,8 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
   std::function<bool()> busy_;
+  // Expires with the host: tasks it posted to the loop check it first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances
 };
 

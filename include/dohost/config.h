@@ -89,12 +89,20 @@ LoadResult loadWorkerConfig(const std::filesystem::path& path);
 // The same from text, for tests: `path` is where the text claims to come from
 // (messages name it as given; "main" is resolved against its folder). Does not
 // touch the file system, so it does not check that "main" exists.
-LoadResult parseWorkerConfig(const std::string& text,
-                             const std::filesystem::path& path);
+LoadResult parseWorkerConfig(const std::string& text, const std::filesystem::path& path);
 
-// Finds the default config in `dir`: wrangler.jsonc, else wrangler.json;
-// nullopt when neither is there. wrangler.toml is not read by dohost.
+// Finds the default config as wrangler does: wrangler.json in `dir` or the
+// nearest parent that has one, else wrangler.jsonc the same way; nullopt
+// when there is neither. wrangler.toml is not read by dohost.
 std::optional<std::filesystem::path> findDefaultConfig(const std::filesystem::path& dir);
+
+// `dir/name`, else the same in the nearest parent folder; nullopt if none.
+std::optional<std::filesystem::path> findUpwards(const std::filesystem::path& dir,
+                                                 const std::string& name);
+
+// The config of a folder given on the command line: its wrangler.json,
+// else its wrangler.jsonc (wrangler's order); nullopt when it has neither.
+std::optional<std::filesystem::path> configInFolder(const std::filesystem::path& dir);
 
 // Checks the config against the class names the Worker's main module
 // exports: every binding without script_name (or whose script_name is this

@@ -12,6 +12,7 @@
 
 #include "dohost/byte_stream.h"
 #include "dohost/event_loop.h"
+#include "dohost/outbound.h"
 #include "dohost/web_socket_channel.h"
 
 namespace dohost::http {
@@ -109,5 +110,10 @@ class Server {
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
+
+// The HTTP client outbound fetch() uses: HTTP/1.1 over TCP, or TLS verified against the
+// system's CA certificates plus the PEM file named by the DOHOST_EXTRA_CA_CERTS environment
+// variable (for a local CA or a self-signed certificate). One connection per request.
+std::shared_ptr<api::Outbound> makeClient();
 
 }  // namespace dohost::http

@@ -108,6 +108,8 @@ class Isolate {
   static v8::MaybeLocal<v8::Value> evaluateSyntheticBuiltin(v8::Local<v8::Context> context,
                                                             v8::Local<v8::Module> module);
   void evaluateRuntime();
+  // "path:line:column" of a compile or link error, `fallback` without one.
+  std::string locate(v8::Local<v8::Message> message, const std::string& fallback) const;
 
   EventLoop& loop_;
   std::string workerName_;
@@ -122,6 +124,8 @@ class Isolate {
   std::multimap<int, std::pair<v8::Global<v8::Module>, std::string>> modulesByHash_;
   std::map<std::string, v8::Global<v8::Module>> modulesByPath_;
   std::map<std::string, v8::Global<v8::Module>> builtins_;
+  // Why a module other than the main one failed to compile or resolve.
+  std::string moduleError_;
 };
 
 // Small conversions used by natives.

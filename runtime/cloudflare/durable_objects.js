@@ -3,6 +3,7 @@
 // live in namespace.js and durable_object_id.js.
 
 import { DurableObjectId } from './durable_object_id.js';
+import { attachCtxExports } from './ctx_exports.js';
 import { makeDurableObjectStub } from './rpc.js';
 import { initSql } from './sql.js';
 import { initStorage, makeStorage } from './storage.js';
@@ -37,6 +38,7 @@ export class DurableObjectState {
     this.#handle = storageHandle;
     this.#storage = makeStorage(storageHandle, (fn) =>
       this.blockConcurrencyWhile(fn));
+    attachCtxExports(this);
   }
 
   get storage() {

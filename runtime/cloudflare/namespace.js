@@ -147,6 +147,18 @@ Object.defineProperty(DurableObjectNamespace.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 
+// The namespaces of ctx.exports, as workerd names their class.
+export class LoopbackDurableObjectNamespace extends DurableObjectNamespace {}
+
+Object.defineProperty(LoopbackDurableObjectNamespace.prototype, Symbol.toStringTag, {
+  value: 'LoopbackDurableObjectNamespace',
+  configurable: true,
+});
+
+export function makeLoopbackNamespace(handle) {
+  return new LoopbackDurableObjectNamespace(kToken, handle, '');
+}
+
 // Outside the class body, so the bundler keeps the class's name.
 function subnamespace(handle, jurisdiction) {
   return new DurableObjectNamespace(kToken, handle, jurisdiction);

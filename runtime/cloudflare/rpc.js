@@ -11,6 +11,7 @@ import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
 import { isReadableStream, ReadableStream } from '../web/streams.js';
 import { getBodyState } from '../web/body.js';
+import { illegalInvocation } from '../web/webidl.js';
 import { ExecutionContext } from '../web/execution_context.js';
 import { currentScope, RequestScope, runInScope } from '../web/scope.js';
 import { DOMException } from '../web/dom_exception.js';
@@ -284,7 +285,10 @@ function scan(value, seen) {
 }
 
 // Exports: what this isolate lends out by reference, by id.
-let nextExportId = 1;
+// Ids start at a random point in each isolate, so that a stub another
+// dohost process kept across this one's restart cannot reach whatever
+// object the new process happens to export under the old id.
+let nextExportId = Math.floor(Math.random() * 2 ** 40) * 4096 + 1;
 const exported = new Map();
 
 function exportCapability(value) {
@@ -391,15 +395,23 @@ function revive(value, made) {
 
 // A result that arrived with stubs in it: they are disposed with it.
 export function reviveResult(value) {
+  // A Response (what fetch() gets) needs no walk and no dispose.
+  if (value !== null && typeof value === 'object' &&
+      Object.prototype.hasOwnProperty.call(value, kCapKey) &&
+      value[kCapKey][0] === 'p') {
+    return webFromDescriptor(value[kCapKey]);
+  }
   const made = [];
   const revived = revive(value, made);
   if ((typeof revived === 'object' && revived !== null) ||
       typeof revived === 'function') {
     if (!isStub(revived)) {
+      // An anonymous function, as workerd's disposer is (name "").
+      const disposeAll = [function () {
+        for (const stub of made) stub[Symbol.dispose]?.();
+      }][0];
       Object.defineProperty(revived, Symbol.dispose, {
-        value: function () {
-          for (const stub of made) stub[Symbol.dispose]?.();
-        },
+        value: disposeAll,
         writable: true,
         configurable: true,
         enumerable: false,
@@ -421,6 +433,8 @@ function notImplemented(name) {
     `The RPC receiver does not implement the method "${name}".`);
 }
 
+const kNoop = [function () {}][0];
+
 // Top-level results of RPC calls gain an own, non-enumerable
 // Symbol.dispose, as in workerd.
 function withDispose(value) {
@@ -428,7 +442,7 @@ function withDispose(value) {
       typeof value === 'function') {
     if (!Object.prototype.hasOwnProperty.call(value, Symbol.dispose)) {
       Object.defineProperty(value, Symbol.dispose, {
-        value: function () {},
+        value: kNoop,
         writable: true,
         configurable: true,
         enumerable: false,
@@ -601,6 +615,10 @@ async function fetchThrough(address, input, init, argumentCount) {
       "Failed to execute 'fetch' on 'Fetcher': parameter 1 is not of type " +
         "'Request or string'.");
   }
+  if (input instanceof Request && init === undefined &&
+      getBodyState(input).used()) {
+    throw new TypeError('Cannot reconstruct a Request with a used body.');
+  }
   const request = input instanceof Request && init === undefined
     ? input : new Request(input, init);
   countCall(address);
@@ -611,11 +629,12 @@ async function fetchThrough(address, input, init, argumentCount) {
     throw new TypeError(`Fetch API cannot load: ${url}`);
   }
   const sent = url === request.url ? request : new Request(url, request);
-  const [value] = prepareValue([sent]);
   // The receiver's fetch handler gets it as an incoming request ('Q'):
   // built without parsing the URL again, headers immutable, as from HTTP.
-  value[0][kCapKey][0] = 'Q';
-  return natives.rpcCall(address.target, ['fetch'], kOpFetch, value, true);
+  const descriptor = webDescriptor(sent);
+  descriptor[0] = 'Q';
+  return natives.rpcCall(address.target, ['fetch'], kOpFetch,
+    [{ [kCapKey]: descriptor }], true);
 }
 
 function illegalConstructor() {
@@ -626,7 +645,10 @@ function illegalConstructor() {
 function makeStubPrototype(tag) {
   const proto = {
     fetch(input, init) {
-      return fetchThrough(this[kStubAddress], input, init, arguments.length);
+      const address = (typeof this === 'object' || typeof this === 'function') &&
+        this !== null ? this[kStubAddress] : undefined;
+      if (address === undefined) return Promise.reject(illegalInvocation());
+      return fetchThrough(address, input, init, arguments.length);
     },
     dup() {
       return this;
@@ -703,6 +725,10 @@ function addressDescriptor(address) {
   }
 }
 
+// Stubs the program dropped without disposing are released when V8
+// collects them, as workerd does.
+const collected = new FinalizationRegistry((dispose) => dispose());
+
 // A stub of another isolate's export: a function or an RpcTarget, called
 // where it lives. Each stub object is disposed on its own; the export is
 // released once every stub (dup()s included) of this import is.
@@ -711,8 +737,9 @@ function makeExportStub(record) {
   const address = { target: [kKindExport, record.worker, record.id], record,
     disposed: false };
   const origin = addressOrigin(address);
-  const target = function () {};
-  Object.defineProperty(target, kStubAddress, { value: address });
+  // An arrow function: callable, and without own keys that ownKeys() must
+  // report.
+  const target = () => {};
   const dispose = () => {
     if (address.disposed) return;
     address.disposed = true;
@@ -728,7 +755,7 @@ function makeExportStub(record) {
     }
     return makeExportStub(record);
   };
-  return new Proxy(target, {
+  const stub = new Proxy(target, {
     apply(_target, _this, args) {
       return origin.call([], args);
     },
@@ -744,9 +771,14 @@ function makeExportStub(record) {
       return makeProperty(origin, [prop]);
     },
     ownKeys() {
-      return ['prototype'];
+      return [];
+    },
+    getOwnPropertyDescriptor() {
+      return undefined;
     },
   });
+  collected.register(stub, dispose);
+  return stub;
 }
 
 function stubFromDescriptor(descriptor) {
@@ -949,7 +981,7 @@ function fetchResult(result) {
         "Incorrect type for Promise: the Promise did not resolve to " +
           "'Response'.");
     }
-    return prepareValue(response).slice(0, 2);
+    return [{ [kCapKey]: webDescriptor(response) }, true];
   });
 }
 

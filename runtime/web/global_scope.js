@@ -96,8 +96,12 @@ finishInterface(Navigator);
 // ===========================================================================
 // scheduler
 
+// workerd rejects with the abort reason as an exception: an error stays
+// itself, any other value becomes an Error with its text as message.
 function abortReason(signal) {
-  return signal.reason;
+  const reason = signal.reason;
+  if (reason instanceof Error || reason instanceof DOMException) return reason;
+  return new Error(String(reason));
 }
 
 class Scheduler {

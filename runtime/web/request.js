@@ -13,6 +13,7 @@ import {
 import { fillHeaders, Headers, makeHeadersImmutable } from './headers.js';
 import { AbortSignal, newAbortSignal } from './events.js';
 import { kInspect } from './inspect_hook.js';
+import { readableFromHost } from './io.js';
 import { parseURL } from './url.js';
 import {
   finishInterface,
@@ -295,7 +296,13 @@ export function requestFromWire(wire) {
   const headers = new Headers();
   for (const [name, value] of wire.headers) headers.append(name, value);
   makeHeadersImmutable(headers);
-  const body = wire.body ?? null;
+  // A body streaming in from the host (a large or chunked upload), or whole
+  // bytes; `hasBody` says whether the request came with one at all, as a
+  // Content-Length or Transfer-Encoding header tells.
+  let body = wire.body ?? null;
+  if (wire.bodyStream) body = readableFromHost(wire.bodyStream);
+  let source = bodyHasContent(body) || wire.method !== 'GET' ? body : null;
+  if (wire.hasBody !== undefined) source = wire.hasBody ? body : null;
   return new Request(kConstruct, {
     method: wire.method,
     url: wire.url,
@@ -304,6 +311,6 @@ export function requestFromWire(wire) {
     signal: neverAbortedSignal(),
     cf: wire.cf,
     cache: undefined,
-    source: bodyHasContent(body) || wire.method !== 'GET' ? body : null,
+    source,
   });
 }

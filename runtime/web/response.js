@@ -17,6 +17,8 @@ import {
   makeHeadersImmutable,
 } from './headers.js';
 import { kInspect } from './inspect_hook.js';
+import { pumpToHost } from './io.js';
+import { isWebSocket, webSocketState } from './websocket.js';
 import { parseURL } from './url.js';
 import {
   finishInterface,
@@ -31,9 +33,13 @@ import {
 const kNullBodyStatuses = new Set([101, 204, 205, 304]);
 const kRedirectStatuses = new Set([301, 302, 303, 307, 308]);
 
-function checkStatus(status) {
+function checkStatus(status, webSocket = null) {
   if (status === undefined) return 200;
   status = toInt32(status);
+  if (webSocket !== null && status !== 101) {
+    throw new RangeError('Responses with a WebSocket must have status code 101.');
+  }
+  if (status === 101 && webSocket !== null) return status;
   if (status < 200 || status > 599) {
     throw new RangeError(
       'Responses may only be constructed with status codes in the range ' +
@@ -73,6 +79,9 @@ export class Response extends Body {
   #type;
   #cf;
   #encodeBody;
+  #webSocket;
+  #url;
+  #redirected;
 
   constructor(body = null, init = undefined) {
     requireNew(new.target, 'Response');
@@ -93,6 +102,9 @@ export class Response extends Body {
     this.#type = fields.type;
     this.#cf = fields.cf;
     this.#encodeBody = fields.encodeBody;
+    this.#webSocket = fields.webSocket ?? null;
+    this.#url = fields.url ?? '';
+    this.#redirected = fields.redirected ?? false;
   }
 
   static {
@@ -103,6 +115,9 @@ export class Response extends Body {
       type: response.#type,
       cf: response.#cf,
       encodeBody: response.#encodeBody,
+      webSocket: response.#webSocket,
+      url: response.#url,
+      redirected: response.#redirected,
     });
   }
 
@@ -183,17 +198,17 @@ export class Response extends Body {
 
   get redirected() {
     Response.#check(this);
-    return false;
+    return this.#redirected;
   }
 
   get url() {
     Response.#check(this);
-    return '';
+    return this.#url;
   }
 
   get webSocket() {
     Response.#check(this);
-    return null;
+    return this.#webSocket;
   }
 
   get cf() {
@@ -244,7 +259,14 @@ function responseFields(body, init) {
   }
   init ??= {};
   const fields = defaultFields();
-  fields.status = checkStatus(init.status);
+  const webSocket = init.webSocket ?? null;
+  if (webSocket !== null && !isWebSocket(webSocket)) {
+    throw new TypeError(
+      "Incorrect type for the 'webSocket' field on 'InitializerDict': the " +
+        "provided value is not of type 'WebSocket'.");
+  }
+  fields.webSocket = webSocket;
+  fields.status = checkStatus(init.status, webSocket);
   fields.statusText = checkStatusText(init.statusText);
   fillHeaders(fields.headers, init.headers, 'InitializerDict');
   fields.encodeBody = checkEncodeBody(init.encodeBody);
@@ -265,21 +287,81 @@ function responseFields(body, init) {
   return fields;
 }
 
+// The Response fetch() resolves with: { status, statusText, headers, body
+// (a ReadableStream or null), url, redirected, webSocket }.
+export function makeFetchedResponse(fields) {
+  return new Response(kConstruct, {
+    ...defaultFields(),
+    status: fields.status,
+    statusText: fields.statusText,
+    headers: fields.headers,
+    source: fields.body,
+    url: fields.url,
+    redirected: fields.redirected,
+    webSocket: fields.webSocket,
+  });
+}
+
 // Turns what a fetch handler returned into what the host writes:
-// { status, statusText, headers: [[name, value], ...], body }, where body
-// is a Uint8Array or null. Reads a stream body to the end.
-export async function responseToWire(value) {
+// { status, statusText, headers: [[name, value], ...], body, bodyStream,
+// webSocket }, where body is a Uint8Array or null, bodyStream the handle of
+// a host stream the body is being copied into (the body was a stream), and
+// webSocket the handle of the end to connect the client to. `request` is
+// the Request being answered, whose headers a WebSocket needs.
+export async function responseToWire(value, request = null) {
   if (!(value instanceof Response)) {
     throw new TypeError(
       "Incorrect type for Promise: the Promise did not resolve to 'Response'.",
     );
   }
-  const state = getBodyState(value);
-  const body = state.source() === null ? null : await state.takeBytes();
-  return {
+  const wire = {
     status: value.status,
     statusText: value.statusText,
     headers: headersToList(value.headers),
-    body,
+    body: null,
+    bodyStream: 0,
+    webSocket: 0,
   };
+  const webSocket = value.webSocket;
+  if (webSocket !== null) {
+    wire.webSocket = releaseWebSocket(webSocket, request);
+    return wire;
+  }
+  const state = getBodyState(value);
+  const source = state.source();
+  if (source === null) return wire;
+  if (source instanceof Uint8Array) {
+    wire.body = await state.takeBytes();
+    return wire;
+  }
+  if (state.used()) {
+    throw new TypeError(
+      'Body has already been used. It can only be used once. Use tee() ' +
+        'first if you need to read it twice.');
+  }
+  state.markUsed();
+  wire.bodyStream = pumpToHost(source);
+  return wire;
+}
+
+// Hands a WebSocketPair end over to the host, with workerd's checks.
+function releaseWebSocket(webSocket, request) {
+  const ws = webSocketState(webSocket);
+  if (ws.released) {
+    throw new TypeError(
+      "Can't return WebSocket that was already used in a response.");
+  }
+  if (ws.accepted) {
+    throw new TypeError(
+      "Can't return WebSocket in a Response after calling accept().");
+  }
+  const upgrade = request?.headers.get('upgrade');
+  if (upgrade === null || upgrade === undefined ||
+      upgrade.toLowerCase() !== 'websocket') {
+    throw new TypeError(
+      'Worker tried to return a WebSocket in a response to a request which ' +
+        'did not contain the header "Upgrade: websocket".');
+  }
+  ws.release();
+  return ws.handle;
 }

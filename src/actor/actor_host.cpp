@@ -39,6 +39,12 @@ void ActorHost::defineClass(const std::string& className, bool sqlite) {
   classes_[className] = sqlite;
 }
 
+std::vector<std::string> ActorHost::classNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, sqlite] : classes_) names.push_back(name);
+  return names;
+}
+
 void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
 
 std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {

@@ -57,9 +57,9 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   if (instance.jurisdiction != Jurisdiction::kNone) {
     folder /= std::string(jurisdictionName(instance.jurisdiction));
   }
-  instance.storage = storage_->open(instance.storageHandle, instance.className, instance.hex,
-                                    instance.name, folder / (instance.hex + ".sqlite"),
-                                    it != classes_.end() && it->second);
+  instance.storage =
+      storage_->open(instance.storageHandle, instance.className, instance.hex, instance.name,
+                     folder / (instance.hex + ".sqlite"), it != classes_.end() && it->second);
   log::debug("actor", "construct class=" + instance.className + " id=" + instance.hex);
 
   // The constructor runs once; events queue behind it and behind the
@@ -158,7 +158,11 @@ void ActorHost::schedulePump(Instance& instance) {
   instance.pumpScheduled = true;
   auto key = instance.key;
   auto generation = instance.generation;
-  isolate_.loop().post([this, key, generation] {
+  // A task posted before the ActorHost is destroyed (at shutdown) may run
+  // after: it checks that the host still lives first.
+  std::weak_ptr<bool> alive = alive_;
+  isolate_.loop().post([this, alive, key, generation] {
+    if (alive.expired()) return;
     auto* found = find(key, generation);
     if (!found) return;
     found->pumpScheduled = false;
@@ -254,18 +258,20 @@ void ActorHost::maybeIdle(Instance& instance) {
   instance.idleTimer->expires_after(gDefaultIdleTimeout);
   auto key = instance.key;
   auto generation = instance.generation;
-  instance.idleTimer->async_wait([this, key, generation](const boost::system::error_code& error) {
-    if (error) return;  // cancelled: an event came in
-    auto* idle = find(key, generation);
-    if (!idle) return;
-    // TODO(conform): timers are not tied to the object that set them; while
-    // any timer of the isolate is pending, no object of it is evicted.
-    if (busy_ && busy_()) {
-      maybeIdle(*idle);
-      return;
-    }
-    evict(*idle);
-  });
+  std::weak_ptr<bool> alive = alive_;
+  instance.idleTimer->async_wait(
+      [this, alive, key, generation](const boost::system::error_code& error) {
+        if (error || alive.expired()) return;  // cancelled: an event came in, or shutdown
+        auto* idle = find(key, generation);
+        if (!idle) return;
+        // TODO(conform): timers are not tied to the object that set them; while
+        // any timer of the isolate is pending, no object of it is evicted.
+        if (busy_ && busy_()) {
+          maybeIdle(*idle);
+          return;
+        }
+        evict(*idle);
+      });
 }
 
 void ActorHost::evict(Instance& instance) {

@@ -32,6 +32,22 @@ int waitForSignal() {
   return signal;
 }
 
+// What to say about a wrangler.toml found where a JSON config was looked for.
+std::string tomlHint(const fs::path& toml) {
+  std::error_code error;
+  if (!fs::is_regular_file(toml, error))
+    return "; pass a config file, e.g. dohost serve path/to/wrangler.jsonc";
+  return "; found " + toml.string() +
+         ", but dohost reads only wrangler.json and wrangler.jsonc, not TOML: write the same "
+         "settings as JSON in wrangler.jsonc";
+}
+
+std::string noConfigMessage(const fs::path& cwd) {
+  auto toml = dohost::config::findUpwards(cwd, "wrangler.toml");
+  return "dohost: no wrangler.json or wrangler.jsonc in " + cwd.string() + " or its parents" +
+         tomlHint(toml ? *toml : cwd / "wrangler.toml");
+}
+
 int serve(dohost::server::Options options) {
   dohost::server::Server server(std::move(options));
   try {
@@ -94,8 +110,9 @@ int main(int argc, char** argv) {
   serveCommand->add_flag("--no-limits", noLimits,
                          "Do not enforce Cloudflare's per-request limits on service binding "
                          "invocations (32) and subrequests, as workerd does not");
-  serveCommand->add_option("--subrequest-limit", options.subrequestLimit,
-                           "Subrequests (Durable Object and service calls) allowed per request")
+  serveCommand
+      ->add_option("--subrequest-limit", options.subrequestLimit,
+                   "Subrequests (Durable Object and service calls) allowed per request")
       ->default_val(10000);
   double idleSeconds = 10;
   serveCommand
@@ -121,11 +138,22 @@ int main(int argc, char** argv) {
   if (configs.empty()) {
     auto found = dohost::config::findDefaultConfig(fs::current_path());
     if (!found) {
-      std::cerr << "dohost: no wrangler.jsonc or wrangler.json in " << fs::current_path().string()
-                << "; pass a config file, e.g. dohost serve path/to/wrangler.jsonc" << std::endl;
+      std::cerr << noConfigMessage(fs::current_path()) << std::endl;
       return 1;
     }
     configs.push_back(found->string());
+  }
+  // A folder stands for the config in it.
+  for (auto& config : configs) {
+    std::error_code error;
+    if (!fs::is_directory(config, error)) continue;
+    auto found = dohost::config::configInFolder(config);
+    if (!found) {
+      std::cerr << "dohost: no wrangler.json or wrangler.jsonc in the folder " << config
+                << tomlHint(fs::path(config) / "wrangler.toml") << std::endl;
+      return 1;
+    }
+    config = found->string();
   }
   for (const auto& config : configs) options.configs.push_back(config);
   if (!persist.empty()) options.persistDir = persist;
@@ -137,7 +165,6 @@ int main(int argc, char** argv) {
     options.registryDir =
         dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));
   }
-  options.idleTimeout =
-      std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
+  options.idleTimeout = std::chrono::milliseconds(static_cast<long long>(idleSeconds * 1000 + 0.5));
   return serve(std::move(options));
 }

@@ -4,10 +4,12 @@
 // (The header this file implements comes first, to show it is self-contained.)
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -443,6 +445,14 @@ void ConfigReader::readName(const Json& document) {
     errorAtKey("", "name",
                "\"name\" is empty; name the Worker, or remove \"name\" to use the folder's name");
   }
+  // wrangler's rule; it also keeps the name safe to use as a folder of the state.
+  static const std::regex kValidName("^[a-z0-9_][a-z0-9_-]*$");
+  if (name && !name->empty() && !std::regex_match(*name, kValidName)) {
+    errorAtKey("", "name",
+               "Expected \"name\" to be of type string, alphanumeric and lowercase with dashes "
+               "only but got " +
+                   nlohmann::json(*name).dump() + ".");
+  }
   if (name) {
     config_.name = *name;
     return;
@@ -799,9 +809,32 @@ LoadResult parseWorkerConfig(const std::string& text, const std::filesystem::pat
   return reader.finish();
 }
 
+namespace {
+
+// Why `path` cannot be a config, judged by its extension alone; empty when it may be one.
+std::string notAConfig(const std::filesystem::path& path) {
+  auto ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".toml") {
+    return "TOML configs are not read by dohost; write the same settings as JSON in "
+           "wrangler.jsonc (comments and trailing commas are fine) and pass that";
+  }
+  for (const char* script : {".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"}) {
+    if (ext == script) {
+      return "this is a script, not a config; pass the Worker's wrangler.jsonc or "
+             "wrangler.json, whose \"main\" names the entry module";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 LoadResult loadWorkerConfig(const std::filesystem::path& path) {
-  std::string reason;
-  std::optional<std::string> text = readFile(path, reason);
+  std::string reason = notAConfig(path);
+  std::optional<std::string> text;
+  if (reason.empty()) text = readFile(path, reason);
   if (!text) {
     LoadResult result;
     result.config.displayPath = path.string();
@@ -817,9 +850,30 @@ LoadResult loadWorkerConfig(const std::filesystem::path& path) {
 }
 
 std::optional<std::filesystem::path> findDefaultConfig(const std::filesystem::path& dir) {
-  for (const char* name : {"wrangler.jsonc", "wrangler.json"}) {
+  // wrangler looks for wrangler.json in the folder and its parents first, then wrangler.jsonc.
+  for (const char* name : {"wrangler.json", "wrangler.jsonc"}) {
+    if (auto found = findUpwards(dir, name)) return found;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::filesystem::path> findUpwards(const std::filesystem::path& dir,
+                                                 const std::string& name) {
+  std::error_code error;
+  auto folder = std::filesystem::absolute(dir, error).lexically_normal();
+  if (error) return std::nullopt;
+  while (true) {
+    auto candidate = folder / name;
+    if (std::filesystem::is_regular_file(candidate, error)) return candidate;
+    if (!folder.has_relative_path()) return std::nullopt;
+    folder = folder.parent_path();
+  }
+}
+
+std::optional<std::filesystem::path> configInFolder(const std::filesystem::path& dir) {
+  for (const char* name : {"wrangler.json", "wrangler.jsonc"}) {
     std::error_code error;
-    std::filesystem::path candidate = dir / name;
+    auto candidate = dir / name;
     if (std::filesystem::is_regular_file(candidate, error)) return candidate;
   }
   return std::nullopt;

@@ -256,7 +256,14 @@ v8::MaybeLocal<v8::Module> Isolate::loadModule(ModuleSource source) {
                           v8::Local<v8::Value>(), false, false, true);
   v8::ScriptCompiler::Source compilerSource(toV8(isolate_, source.code), origin);
   v8::Local<v8::Module> module;
+  v8::TryCatch tryCatch(isolate_);
   if (!v8::ScriptCompiler::CompileModule(isolate_, &compilerSource).ToLocal(&module)) {
+    // Kept for start(): inside a resolve callback V8 hands this exception
+    // to the outer TryCatch instead of leaving it pending, so the callback
+    // must throw a fresh one (see resolveCallback).
+    moduleError_ = "cannot compile " + locate(tryCatch.Message(), source.path) + ": " +
+                   (tryCatch.HasCaught() ? toStdString(isolate_, tryCatch.Exception())
+                                         : std::string("unknown error"));
     return {};
   }
   modulesByPath_[source.path].Reset(isolate_, module);
@@ -305,12 +312,28 @@ v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> conte
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second.first.Get(isolate) == referrer) referrerPath = it->second.second;
   }
+  v8::Local<v8::Module> module;
   try {
-    return self.loadModule(self.provider_->resolve(name, referrerPath));
+    if (self.loadModule(self.provider_->resolve(name, referrerPath)).ToLocal(&module)) {
+      return module;
+    }
   } catch (const std::exception& e) {
-    throwError(isolate, "Error", e.what());
-    return {};
+    self.moduleError_ = e.what();
   }
+  // V8 needs a pending exception when this returns empty.
+  throwError(isolate, "Error", self.moduleError_);
+  return {};
+}
+
+std::string Isolate::locate(v8::Local<v8::Message> message, const std::string& fallback) const {
+  if (message.IsEmpty()) return fallback;
+  auto context = this->context();
+  auto resource = toStdString(isolate_, message->GetScriptResourceName());
+  if (resource.empty() || resource == "undefined") resource = fallback;
+  int line = message->GetLineNumber(context).FromMaybe(0);
+  int column = message->GetStartColumn(context).FromMaybe(-1) + 1;
+  if (line <= 0) return resource;
+  return resource + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 void Isolate::start(ModuleProvider& modules) {
@@ -324,24 +347,19 @@ void Isolate::start(ModuleProvider& modules) {
 
   v8::TryCatch tryCatch(isolate_);
   auto fail = [&](const std::string& stage) -> void {
+    // A module other than the main one failed to compile or resolve.
+    if (!moduleError_.empty()) throw Error(moduleError_);
     std::string detail = tryCatch.HasCaught() ? describe(tryCatch.Exception()) : "unknown error";
     if (tryCatch.HasCaught() && !tryCatch.Message().IsEmpty()) {
-      auto message = tryCatch.Message();
-      auto resource = toStdString(isolate_, message->GetScriptResourceName());
-      int line = message->GetLineNumber(context).FromMaybe(0);
-      if (detail.find(resource) == std::string::npos && !resource.empty()) {
-        detail = resource + ":" + std::to_string(line) + ": " + detail;
+      auto where = locate(tryCatch.Message(), "");
+      if (!where.empty() && detail.find(where) == std::string::npos) {
+        detail = where + ": " + detail;
       }
     }
     throw Error(stage + ": " + detail);
   };
 
-  ModuleSource mainSource;
-  try {
-    mainSource = modules.main();
-  } catch (const Error&) {
-    throw;
-  }
+  ModuleSource mainSource = modules.main();
   v8::Local<v8::Module> module;
   if (!loadModule(mainSource).ToLocal(&module)) fail("cannot compile " + mainSource.path);
   if (!module->InstantiateModule(context, &Isolate::resolveCallback).FromMaybe(false)) {
@@ -353,7 +371,12 @@ void Isolate::start(ModuleProvider& modules) {
   if (module->GetStatus() == v8::Module::kErrored) {
     throw Error("cannot evaluate " + mainSource.path + ": " + describe(module->GetException()));
   }
-  // Top-level await that has not settled here never will: nothing else runs.
+  // Top-level code cannot start I/O or timers, so an await still pending
+  // once the microtasks have run never settles; workerd refuses to start.
+  if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending) {
+    throw Error("cannot evaluate " + mainSource.path +
+                ": Uncaught Error: Top-level await in module is unsettled.");
+  }
   mainExports_.Reset(isolate_, module->GetModuleNamespace().As<v8::Object>());
 }
 

@@ -86,12 +86,33 @@ void Server::start() {
     impl_->workers.push_back(
         std::make_unique<Worker>(std::move(configs[i]), loop, impl_->router, options.persistDir));
   }
+  auto outbound = http::makeClient();
   jsrpc::Limits limits;
   limits.enforce = options.enforceLimits;
   limits.subrequests = options.subrequestLimit;
   for (auto& worker : impl_->workers) worker->setLimits(limits);
   for (auto& worker : impl_->workers) {
+    worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
+  }
+  // A service binding's named entrypoint must be exported by its Worker,
+  // as workerd checks at startup (for Workers of this process).
+  if (errors.empty()) {
+    for (const auto& worker : impl_->workers) {
+      for (const auto& service : worker->config().services) {
+        if (service.entrypoint.empty() || service.entrypoint == "default") continue;
+        for (const auto& target : impl_->workers) {
+          if (target->config().name != service.service) continue;
+          const auto& names = target->entrypoints();
+          if (std::find(names.begin(), names.end(), service.entrypoint) == names.end()) {
+            errors.push_back(service.where + ": Worker \"" + service.service +
+                             "\" has no entrypoint named \"" + service.entrypoint +
+                             "\"; export a WorkerEntrypoint class of that name from its main "
+                             "module, or fix \"entrypoint\"");
+          }
+        }
+      }
+    }
   }
   if (!errors.empty()) {
     std::string message = errors.front();
@@ -139,10 +160,15 @@ void Server::start() {
   }
 
   Worker* entry = impl_->workers.front().get();
+  // Bodies over 64 KiB, and chunked ones, stream into the Worker as they arrive.
+  http::ServerOptions httpOptions;
+  httpOptions.streamBodiesOver = 64 * 1024;
   impl_->http = std::make_unique<http::Server>(
-      loops, [entry](http::Request request, http::Respond respond) {
+      loops,
+      [entry](http::Request request, http::Respond respond) {
         entry->handleHttp(std::move(request), std::move(respond));
-      });
+      },
+      httpOptions);
   try {
     impl_->http->listen(options.ip, options.port);
   } catch (const std::exception& e) {

@@ -96,6 +96,7 @@ void Worker::shutdown() {
       }
       actors_.reset();
       rpc_.reset();
+      io_.reset();
       web_.reset();
       isolate_.reset();
     }
@@ -113,6 +114,8 @@ std::vector<std::string> Worker::startOnLoop() {
   rpc_->setActors(actors_.get());
   web_ = std::make_unique<api::WebNatives>(*isolate_);
   web_->install();
+  io_ = std::make_unique<api::IoNatives>(*isolate_, outbound_);
+  io_->install();
   actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   installCompatNatives(*isolate_, config_);
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -131,6 +134,7 @@ std::vector<std::string> Worker::startOnLoop() {
     return errors;
   }
 
+  bool unreadable = false;
   isolate_->run([&] {
     auto* isolate = isolate_->v8();
     auto context = isolate_->context();
@@ -143,12 +147,24 @@ std::vector<std::string> Worker::startOnLoop() {
     // The classes the code exports, checked against the config.
     std::vector<std::string> exported;
     v8::Local<v8::Value> args[] = {isolate_->mainExports()};
-    auto names = isolate_->internal("exportedClasses")
-                     ->Call(context, v8::Undefined(isolate), 1, args)
-                     .ToLocalChecked()
-                     .As<v8::Array>();
-    for (uint32_t i = 0; i < names->Length(); ++i) {
-      exported.push_back(toStdString(isolate, names->Get(context, i).ToLocalChecked()));
+    v8::TryCatch tryCatch(isolate);
+    v8::Local<v8::Value> names;
+    // Reading an export can throw (one still in its temporal dead zone).
+    if (!isolate_->internal("exportedClasses")
+             ->Call(context, v8::Undefined(isolate), 1, args)
+             .ToLocal(&names) ||
+        !names->IsArray()) {
+      errors.push_back(displayPath(config_.configPath) + ": Worker \"" + config_.name +
+                       "\" failed to load: cannot read its exports: " +
+                       (tryCatch.HasCaught() ? isolate_->describe(tryCatch.Exception())
+                                             : std::string("unknown error")));
+      unreadable = true;
+      return;
+    }
+    auto list = names.As<v8::Array>();
+    for (uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> name;
+      if (list->Get(context, i).ToLocal(&name)) exported.push_back(toStdString(isolate, name));
     }
     for (const auto& diagnostic : config::checkExports(config_, exported)) {
       errors.push_back(diagnostic.message);
@@ -202,9 +218,11 @@ std::vector<std::string> Worker::startOnLoop() {
                    .As<v8::Object>();
     env_.Reset(isolate, env);
     actors_->setEnv(env);
+    setCtxExports(isolate, context);
     rpc_->setEnv(env);
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
+  if (unreadable) return errors;
   for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
     errors.push_back(problem);
   }
@@ -237,6 +255,30 @@ void Worker::recordExports(const std::vector<std::string>& exported) {
     if (std::find(classes_.begin(), classes_.end(), name) != classes_.end()) continue;
     entrypoints_.push_back(name);
   }
+}
+
+// ctx.exports: a namespace for every Durable Object class this Worker
+// defines, bound or not, from workerd's compatibility date 2025-11-17 (or
+// with enable_ctx_exports); disable_ctx_exports turns it off.
+void Worker::setCtxExports(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  const auto& flags = config_.compatibilityFlags;
+  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  bool enabled = (config_.compatibilityDate >= "2025-11-17" || has("enable_ctx_exports")) &&
+                 !has("disable_ctx_exports");
+  v8::Local<v8::Value> list = v8::Null(isolate);
+  if (enabled) {
+    auto classes = v8::Array::New(isolate);
+    uint32_t count = 0;
+    for (const auto& className : actors_->classNames()) {
+      v8::Local<v8::Value> pair[] = {
+          toV8(isolate, className),
+          v8::Integer::New(isolate, actors_->addNamespace(config_.name, className))};
+      classes->Set(context, count++, v8::Array::New(isolate, pair, 2)).Check();
+    }
+    list = classes;
+  }
+  v8::Local<v8::Value> args[] = {list};
+  (void)isolate_->internal("setCtxExports")->Call(context, v8::Undefined(isolate), 1, args);
 }
 
 void Worker::handleHttp(http::Request request, http::Respond respond) {
@@ -287,12 +329,19 @@ void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
     wire->Set(context, toV8(isolate, "method"), toV8(isolate, request.method)).Check();
     wire->Set(context, toV8(isolate, "url"), toV8(isolate, request.url)).Check();
     wire->Set(context, toV8(isolate, "headers"), headers).Check();
-    bool hasBody = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-                   request.method == "PATCH";
-    wire->Set(context, toV8(isolate, "body"),
-              hasBody ? toBytes(isolate, request.body).As<v8::Value>()
-                      : v8::Null(isolate).As<v8::Value>())
+    // The body: whole bytes, or a stream still arriving; null when the request had none.
+    wire->Set(context, toV8(isolate, "hasBody"), v8::Boolean::New(isolate, request.hasBody))
         .Check();
+    wire->Set(context, toV8(isolate, "body"),
+              request.hasBody && !request.bodyStream
+                  ? toBytes(isolate, request.body).As<v8::Value>()
+                  : v8::Null(isolate).As<v8::Value>())
+        .Check();
+    if (request.bodyStream) {
+      wire->Set(context, toV8(isolate, "bodyStream"),
+                v8::Integer::New(isolate, io_->adoptStream(std::move(request.bodyStream))))
+          .Check();
+    }
 
     auto shared = std::make_shared<http::Respond>(std::move(respond));
     auto fail = [this, shared](v8::Local<v8::Value> error) {
@@ -332,6 +381,17 @@ void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
           }
           auto body = object->Get(context, toV8(isolate, "body")).ToLocalChecked();
           response.body = fromBytes(body);
+          // A streamed body and a WebSocket come as handles of the io natives.
+          auto handle = [&](const char* key) {
+            return object->Get(context, toV8(isolate, key))
+                .ToLocalChecked()
+                ->Int32Value(context)
+                .FromMaybe(0);
+          };
+          if (int stream = handle("bodyStream")) response.bodyStream = io_->takeStream(stream);
+          if (int webSocket = handle("webSocket")) {
+            response.webSocket = io_->takeWebSocket(webSocket);
+          }
           (*shared)(std::move(response));
         },
         fail);

@@ -12,6 +12,7 @@
 #include "dohost/config.h"
 #include "dohost/event_loop.h"
 #include "dohost/http.h"
+#include "dohost/io.h"
 #include "dohost/js.h"
 #include "dohost/jsrpc.h"
 #include "dohost/rpc.h"
@@ -37,6 +38,10 @@ class Worker {
 
   const config::WorkerConfig& config() const { return config_; }
 
+  // The HTTP client fetch() uses. Call before start().
+  void setOutbound(std::shared_ptr<api::Outbound> outbound) {
+    outbound_ = std::move(outbound);
+  }
   // What other processes may reach, for the dev registry; filled by
   // start(). Entrypoints are the exported names that are not Durable
   // Object classes ("default" for the default export); classes are the
@@ -52,6 +57,7 @@ class Worker {
 
  private:
   std::vector<std::string> startOnLoop();
+  void setCtxExports(v8::Isolate* isolate, v8::Local<v8::Context> context);
   void fetchOnLoop(http::Request request, http::Respond respond);
   void recordExports(const std::vector<std::string>& exported);
 
@@ -63,6 +69,8 @@ class Worker {
   std::unique_ptr<jsrpc::RpcHost> rpc_;
   std::unique_ptr<actor::ActorHost> actors_;
   std::unique_ptr<api::WebNatives> web_;
+  std::unique_ptr<api::IoNatives> io_;
+  std::shared_ptr<api::Outbound> outbound_;
   v8::Global<v8::Object> env_;
   std::vector<std::string> entrypoints_;
   std::vector<std::string> classes_;

@@ -2,7 +2,9 @@
 import json
 import unittest
 
-from harness import DohostTestCase
+import os
+
+from harness import WORKERS, DohostTestCase, run_dohost
 
 
 class ServiceBindings(DohostTestCase):
@@ -52,6 +54,25 @@ class ServiceBindings(DohostTestCase):
         self.assertIn("env.GONE", server.output())
         self.assertRegex(server.output(), r"rpc-not-loaded \[not connected\]")
         self.assertRegex(server.output(), r"env.BACK .*rpc-back \[connected\]")
+
+
+class Startup(DohostTestCase):
+    def test_a_named_entrypoint_the_target_does_not_export_stops_startup(self):
+        result = run_dohost(["serve", "-c", os.path.join(WORKERS, "rpc-bad-entrypoint",
+                                                         "wrangler.jsonc"),
+                             "-c", os.path.join(WORKERS, "rpc-back", "wrangler.jsonc"),
+                             "--port", "0", "--persist-to", self.state])
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stderr,
+                         r'wrangler.jsonc:\d+:\d+: services\[0\]: Worker "rpc-back" has no '
+                         r'entrypoint named "Nope"; export a WorkerEntrypoint class of that name '
+                         r'from its main module, or fix "entrypoint"')
+
+    def test_the_banner_reports_workers_that_are_not_loaded(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        self.assertIn('Worker "rpc-front": env.GONE is bound to Worker "rpc-not-loaded", which '
+                      'no dohost process runs yet; calls through it fail until it starts',
+                      server.output())
 
 
 class RpcValues(DohostTestCase):
@@ -120,6 +141,13 @@ class CompatibilityDates(DohostTestCase):
                              "own": ["message", "remote"], "code": None, "cause": None,
                              "hasObjectId": False},
             "params": [1, 2, 3]})
+
+
+class Ordering(DohostTestCase):
+    def test_calls_from_one_caller_arrive_in_the_order_they_were_made(self):
+        server = self.serve("rpc-front/wrangler.jsonc", "rpc-back/wrangler.jsonc")
+        status, _, body = server.get("/order")
+        self.assertEqual(json.loads(body), {"ok": list(range(40))})
 
 
 class Limits(DohostTestCase):

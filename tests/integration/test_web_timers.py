@@ -99,7 +99,11 @@ class WebTimers(DohostTestCase):
         })
 
     def test_scheduler_wait(self):
-        self.assertEqual(self.json("/scheduler"), {"value": "undefined", "waited": True})
+        self.assertEqual(self.json("/scheduler"), {
+            "value": "undefined", "waited": True,
+            "aborted": ["AbortError", "The operation was aborted"],
+            "early": ["object", "Error", "why", "Error: why"],
+            "byTimeout": ["TimeoutError", "The operation was aborted due to timeout"]})
 
     def test_structured_clone(self):
         self.assertEqual(self.json("/clone"), {

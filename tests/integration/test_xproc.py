@@ -136,6 +136,21 @@ class ServiceBindings(CrossProcessCase):
                                                headers={"x-test": "t2"})
         self.assertEqual((status, headers.get("x-back"), text), (201, "yes", "PUT;/proxy?a=b;t2;hello;"))
 
+    def test_a_stub_kept_across_its_owners_restart_reaches_nothing_else(self):
+        svc = self.serve("xproc-svc/wrangler.jsonc")
+        caller = self.serve("xproc-caller/wrangler.jsonc")
+        answers = []
+        thread = threading.Thread(target=lambda: answers.append(self.get_json(caller, "/stale")))
+        thread.start()
+        caller.wait_for_line("holding a tally")
+        self.assertEqual(svc.stop(), 0)
+        svc.start()
+        thread.join(30)
+        self.assertFalse(thread.is_alive())
+        # The new process's first RpcTarget is not the one the old stub named.
+        self.assertEqual(answers, [{"sawDown": True, "fresh": 1, "stale": {"error": {
+            "name": "Error", "message": "RPC stub used after being disposed."}}}])
+
     def test_a_service_not_running_fails_at_once_and_fetch_answers_503(self):
         caller = self.serve("xproc-caller/wrangler.jsonc")
         self.assertIn("xproc-svc [not connected]", caller.output())

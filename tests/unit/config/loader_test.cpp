@@ -343,11 +343,37 @@ TEST(WranglerConfig, ChecksExportsOfConfigsBuiltByHand) {
                 "{ \"tag\": \"v2\", \"new_sqlite_classes\": [\"Room\"] } to \"migrations\""}));
 }
 
-TEST(WranglerConfig, FindsJsoncBeforeJson) {
+// wrangler prefers wrangler.json when a folder has both.
+TEST(WranglerConfig, FindsJsonBeforeJsoncAsWranglerDoes) {
   EXPECT_EQ(findDefaultConfig(kDataDir / "find" / "both"),
-            kDataDir / "find" / "both" / "wrangler.jsonc");
+            kDataDir / "find" / "both" / "wrangler.json");
+  EXPECT_EQ(configInFolder(kDataDir / "find" / "both"),
+            kDataDir / "find" / "both" / "wrangler.json");
   EXPECT_EQ(findDefaultConfig(kDataDir / "find" / "json-only"),
             kDataDir / "find" / "json-only" / "wrangler.json");
+}
+
+TEST(WranglerConfig, FindsTheConfigOfAParentFolder) {
+  EXPECT_EQ(findDefaultConfig(kDataDir / "find" / "nested" / "src" / "deeper"),
+            (kDataDir / "find" / "nested" / "wrangler.jsonc").lexically_normal());
+  // A folder given on the command line must hold the config itself.
+  EXPECT_EQ(configInFolder(kDataDir / "find" / "nested" / "src"), std::nullopt);
+  EXPECT_EQ(findUpwards(kDataDir / "find" / "toml-only", "wrangler.toml"),
+            (kDataDir / "find" / "toml-only" / "wrangler.toml").lexically_normal());
+}
+
+TEST(WranglerConfig, RefusesScriptsAndTomlAsConfigsWithAHint) {
+  EXPECT_EQ(messagesOf(loadWorkerConfig("src/index.ts").diagnostics),
+            std::vector<std::string>{
+                "src/index.ts: cannot read the config: this is a script, not a config; pass the "
+                "Worker's wrangler.jsonc or wrangler.json, whose \"main\" names the entry module"});
+  EXPECT_EQ(
+      messagesOf(loadWorkerConfig(kDataDir / "find" / "toml-only" / "wrangler.toml").diagnostics)
+          .at(0)
+          .substr((kDataDir / "find" / "toml-only" / "wrangler.toml").string().size()),
+      ": cannot read the config: TOML configs are not read by dohost; write the same "
+      "settings as JSON in wrangler.jsonc (comments and trailing commas are fine) and pass "
+      "that");
 }
 
 TEST(WranglerConfig, DoesNotFindTomlConfigs) {

@@ -1,6 +1,10 @@
 #include "dohost/registry.h"
 
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -144,6 +148,61 @@ TEST_F(RegistryTest, PutsTheSocketElsewhereWhenThePathWouldBeTooLong) {
   auto path = registry.socketPathFor(42);
   EXPECT_LT(path.string().size(), sizeof(sockaddr_un::sun_path));
   EXPECT_EQ(path.filename(), "42.sock");
+}
+
+TEST_F(RegistryTest, WatcherSeesEntriesComeAndGo) {
+  Registry registry(dir_);
+  auto socket = makeSocket(dir_ / "s.sock");
+  EventLoop loop("watch");
+  loop.start();
+  std::mutex mutex;
+  std::promise<void>* waiting = nullptr;
+  RegistryWatcher watcher(registry, loop, [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (waiting) waiting->set_value();
+    waiting = nullptr;
+  });
+  // Waits for the next change the watcher reports after `act`.
+  auto change = [&](const std::function<void()>& act) {
+    std::promise<void> changed;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      waiting = &changed;
+    }
+    act();
+    EXPECT_EQ(changed.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  };
+
+  registry.add(entry("early", ::getpid(), socket));
+  watcher.start();
+  // The first scan is done when start() returns.
+  EXPECT_TRUE(watcher.find("early").has_value());
+
+  change([&] { registry.add(entry("late", ::getpid(), socket)); });
+  EXPECT_EQ(watcher.find("late"), entry("late", ::getpid(), socket));
+  change([&] { registry.remove("early", ::getpid()); });
+  EXPECT_FALSE(watcher.find("early").has_value());
+  EXPECT_EQ(watcher.entries().size(), 1u);
+
+  // A process killed without cleaning up: its entry goes at a later poll,
+  // with nothing written to the folder.
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  change([&] { registry.add(entry("killed", child, socket)); });
+  EXPECT_TRUE(watcher.find("killed").has_value());
+  change([&] {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+  });
+  EXPECT_FALSE(watcher.find("killed").has_value());
+  EXPECT_FALSE(fs::exists(registry.fileFor("killed")));
+
+  watcher.stop();
+  loop.stop();
+  loop.join();
 }
 
 }  // namespace

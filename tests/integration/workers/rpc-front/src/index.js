@@ -5,6 +5,14 @@ export class Echo extends DurableObject {
   echo(v) {
     return v;
   }
+  #arrivals = [];
+  push(i) {
+    this.#arrivals.push(i);
+    return this.#arrivals.length;
+  }
+  arrivals() {
+    return this.#arrivals;
+  }
   // Opens the gate the second chunk of streamed() waits for.
   open() {
     this.#open?.("opened");
@@ -120,6 +128,14 @@ const routes = {
     const request = new Request("https://x.example/p", { method: "PUT", headers: { "x-h": "1" }, body: "b" });
     const seen = await env.ECHO.getByName("a").echo(request);
     return { isRequest: seen instanceof Request, url: seen.url, method: seen.method, h: seen.headers.get("x-h"), body: await seen.text() };
+  },
+  // Calls from one caller to one object arrive in the order they were made.
+  "/order": async (env) => {
+    const stub = env.ECHO.getByName("order");
+    const pending = [];
+    for (let i = 0; i < 40; i++) pending.push(stub.push(i));
+    await Promise.all(pending);
+    return await stub.arrivals();
   },
   "/dispose": async (env) => {
     const v = await env.ECHO.getByName("a").echo({ a: 1 });

@@ -195,7 +195,16 @@ async function schedulerChecks() {
   const value = await scheduler.wait(5);
   const before = Date.now();
   await scheduler.wait(20);
-  return { value: String(value), waited: Date.now() - before >= 20 };
+  const controller = new AbortController();
+  const waiting = scheduler.wait(10000, { signal: controller.signal });
+  controller.abort();
+  const aborted = await waiting.then(() => "resolved", (e) => [e.name, e.message]);
+  const early = await scheduler.wait(1, { signal: AbortSignal.abort("why") })
+    .then(() => "resolved", (e) => [typeof e, e?.name, e?.message, String(e)]);
+  const timeout = AbortSignal.timeout(5);
+  const byTimeout = await scheduler.wait(10000, { signal: timeout })
+    .then(() => "resolved", (e) => [e.name, e.message]);
+  return { value: String(value), waited: Date.now() - before >= 20, aborted, early, byTimeout };
 }
 
 function cloneChecks() {

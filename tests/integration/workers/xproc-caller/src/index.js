@@ -32,6 +32,25 @@ export default {
         });
         return Response.json({ counted, total: await env.SVC.total(numbers) });
       }
+      case "/stale": {
+        // Keeps a stub of the service's RpcTarget while the service restarts.
+        const kept = await env.SVC.tally();
+        await kept.add(100);
+        console.log("holding a tally");
+        let sawDown = false;
+        for (let i = 0; i < 400; i++) {
+          const probe = await outcome(env.SVC.add(1, 1));
+          if (probe.error) sawDown = true;
+          else if (sawDown) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        const fresh = await env.SVC.tally();
+        return Response.json({
+          sawDown,
+          fresh: await fresh.add(1),
+          stale: await outcome(kept.add(1)),
+        });
+      }
       case "/admin":
         return Response.json(await outcome(env.ADMIN.whoami()));
       case "/fail":

@@ -1,0 +1,349 @@
+// WebSocket and WebSocketPair, as workerd has them: each WebSocket is one
+// end of a host channel (natives.ws*), so the other end can be this
+// isolate's peer socket, the front door's upgraded connection or an
+// outbound client. Messages and closes arrive as MessageEvent, CloseEvent
+// and ErrorEvent, with workerd's checks and messages for misuse.
+
+import { DOMException } from './dom_exception.js';
+import {
+  CloseEvent,
+  ErrorEvent,
+  EventTarget,
+  MessageEvent as BaseMessageEvent,
+} from './events.js';
+import { ioNatives } from './io.js';
+import { bufferSourceBytes, isBufferSource, requireNew } from './webidl.js';
+
+const kConstruct = Symbol('WebSocket');
+
+const kNotAccepted =
+  'You must call one of accept() or state.acceptWebSocket() on this ' +
+  'WebSocket before sending messages.';
+
+// ===========================================================================
+// Events
+
+// A WebSocket's message events have a null origin, as on workerd. A computed
+// key keeps the class's name through bundling.
+const MessageEvent = {
+  MessageEvent: class extends BaseMessageEvent {
+    get origin() {
+      return null;
+    }
+  },
+}.MessageEvent;
+
+// ===========================================================================
+// WebSocket
+
+let wsState;
+
+export class WebSocket extends EventTarget {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+
+  #handle;
+  #accepted = false;
+  #released = false;
+  #closedOutgoing = false;
+  #closedIncoming = false;
+  #errored = false;
+  #handlers = { open: null, message: null, close: null, error: null };
+  #attachment = undefined;
+
+  constructor(...args) {
+    requireNew(new.target, 'WebSocket');
+    super();
+    if (args[0] === kConstruct) {
+      this.#handle = args[1];
+      return;
+    }
+    if (args.length < 1) {
+      throw new TypeError(
+        "Failed to construct 'WebSocket': constructor parameter 1 is not of " +
+          "type 'string'.",
+      );
+    }
+    let url;
+    try {
+      url = new URL(`${args[0]}`);
+    } catch {
+      throw new DOMException(
+        'WebSocket Constructor: The url is invalid.',
+        'SyntaxError',
+      );
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+      throw new DOMException(
+        'WebSocket Constructor: The url scheme must be ws or wss.',
+        'SyntaxError',
+      );
+    }
+    // TODO(conform): new WebSocket(url) is not implemented in dohost; use
+    // fetch() with an "Upgrade: websocket" header instead.
+    throw new Error(
+      'new WebSocket(url) is not implemented in dohost; use fetch(url, ' +
+        "{ headers: { Upgrade: 'websocket' } }) and response.webSocket.",
+    );
+  }
+
+  static {
+    wsState = (ws) => ({
+      handle: ws.#handle,
+      accepted: ws.#accepted,
+      released: ws.#released,
+      release() {
+        ws.#released = true;
+      },
+      attachment: () => ws.#attachment,
+      setAttachment(value) {
+        ws.#attachment = value;
+      },
+    });
+  }
+
+  get CONNECTING() {
+    return 0;
+  }
+
+  get OPEN() {
+    return 1;
+  }
+
+  get CLOSING() {
+    return 2;
+  }
+
+  get CLOSED() {
+    return 3;
+  }
+
+  get readyState() {
+    if ((this.#closedIncoming && this.#closedOutgoing) || this.#errored) {
+      return 3;
+    }
+    if (this.#closedIncoming || this.#closedOutgoing) return 2;
+    return 1;
+  }
+
+  get url() {
+    return null;
+  }
+
+  get protocol() {
+    return '';
+  }
+
+  get extensions() {
+    return '';
+  }
+
+  get binaryType() {
+    return 'arraybuffer';
+  }
+
+  get bufferedAmount() {
+    return 0;
+  }
+
+  accept() {
+    if (this.#released) {
+      throw new TypeError(
+        "Can't accept() WebSocket that was already used in a response.",
+      );
+    }
+    if (this.#accepted) return;
+    this.#accepted = true;
+    ioNatives().wsListen(this.#handle, (kind, data, code) =>
+      this.#receive(kind, data, code),
+    );
+  }
+
+  send(...args) {
+    if (args.length < 1) {
+      throw new TypeError(
+        "Failed to execute 'send' on 'WebSocket': parameter 1 is not of type " +
+          "'ArrayBuffer or ArrayBufferView or string'.",
+      );
+    }
+    if (this.#closedOutgoing) {
+      throw new TypeError("Can't call WebSocket send() after close().");
+    }
+    if (this.#released || this.#errored) return;
+    if (!this.#accepted) throw new TypeError(kNotAccepted);
+    const message = args[0];
+    if (isBufferSource(message)) {
+      ioNatives().wsSend(this.#handle, 'binary', bufferSourceBytes(message));
+    } else {
+      ioNatives().wsSend(this.#handle, 'text', `${message}`);
+    }
+  }
+
+  close(code = undefined, reason = undefined) {
+    if (this.#closedOutgoing || this.#released || this.#errored) return;
+    if (!this.#accepted) throw new TypeError(kNotAccepted);
+    if (code !== undefined) {
+      code = Number(code) | 0;
+      if (
+        code < 1000 ||
+        code >= 5000 ||
+        code === 1004 ||
+        code === 1005 ||
+        code === 1006 ||
+        code === 1015
+      ) {
+        throw new DOMException(
+          `Invalid WebSocket close code: ${code}.`,
+          'InvalidAccessError',
+        );
+      }
+    }
+    if (reason !== undefined && code === undefined) {
+      throw new DOMException(
+        'If you specify a WebSocket close reason, you must also specify a ' +
+          'code.',
+        'InvalidAccessError',
+      );
+    }
+    this.#closedOutgoing = true;
+    ioNatives().wsSend(
+      this.#handle,
+      'close',
+      reason === undefined ? '' : `${reason}`,
+      code ?? 1005,
+    );
+  }
+
+  serializeAttachment(value) {
+    const bytes = structuredClone(value);
+    this.#attachment = bytes;
+  }
+
+  deserializeAttachment() {
+    return this.#attachment === undefined
+      ? null
+      : structuredClone(this.#attachment);
+  }
+
+  // ---- Events ------------------------------------------------------------
+
+  // Runs the on<type> handler, then the listeners.
+  #dispatch(event) {
+    const handler = this.#handlers[event.type];
+    if (typeof handler === 'function') {
+      try {
+        handler.call(this, event);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    this.dispatchEvent(event);
+  }
+
+  get onopen() {
+    return this.#handlers.open;
+  }
+
+  set onopen(value) {
+    this.#handlers.open = typeof value === 'function' ? value : null;
+  }
+
+  get onmessage() {
+    return this.#handlers.message;
+  }
+
+  set onmessage(value) {
+    this.#handlers.message = typeof value === 'function' ? value : null;
+  }
+
+  get onclose() {
+    return this.#handlers.close;
+  }
+
+  set onclose(value) {
+    this.#handlers.close = typeof value === 'function' ? value : null;
+  }
+
+  get onerror() {
+    return this.#handlers.error;
+  }
+
+  set onerror(value) {
+    this.#handlers.error = typeof value === 'function' ? value : null;
+  }
+
+  // One event from the host end: a message, the peer's close, a lost
+  // connection or a protocol error.
+  #receive(kind, data, code) {
+    if (kind === 'text' || kind === 'binary') {
+      this.#dispatch(new MessageEvent('message', { data }));
+      return;
+    }
+    if (kind === 'close') {
+      this.#closedIncoming = true;
+      this.#dispatch(
+        new CloseEvent('close', { code, reason: data, wasClean: true }),
+      );
+      return;
+    }
+    if (kind === 'aborted') {
+      this.#closedIncoming = true;
+      this.#dispatch(
+        new CloseEvent('close', { code: 1006, reason: data, wasClean: false }),
+      );
+      return;
+    }
+    this.#closedIncoming = true;
+    this.#errored = true;
+    const error = new Error(data);
+    this.#dispatch(
+      new ErrorEvent('error', { message: `Uncaught Error: ${data}`, error }),
+    );
+  }
+}
+
+Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, {
+  value: 'WebSocket',
+  configurable: true,
+});
+
+// Internal access, for Response and the hibernation API.
+export function webSocketState(ws) {
+  return wsState(ws);
+}
+
+export function isWebSocket(value) {
+  return value instanceof WebSocket;
+}
+
+// A WebSocket over host end `handle` (an outbound client's).
+export function webSocketFromHost(handle) {
+  return new WebSocket(kConstruct, handle);
+}
+
+// A function rather than a class, so that calling it without `new` gives
+// workerd's message rather than V8's.
+export function WebSocketPair() {
+  requireNew(new.target, 'WebSocketPair');
+  const [first, second] = ioNatives().wsPair();
+  Object.defineProperty(this, '0', {
+    value: new WebSocket(kConstruct, first),
+    enumerable: true,
+  });
+  Object.defineProperty(this, '1', {
+    value: new WebSocket(kConstruct, second),
+    enumerable: true,
+  });
+}
+
+WebSocketPair.prototype[Symbol.iterator] = function* iterate() {
+  yield this[0];
+  yield this[1];
+};
+
+Object.defineProperty(WebSocketPair.prototype, Symbol.toStringTag, {
+  value: 'WebSocketPair',
+  configurable: true,
+});
