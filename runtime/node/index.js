@@ -53,8 +53,13 @@ function missingMessage(name) {
     'Node.js module yet (nodejs_compat); see docs/compatibility.md';
 }
 
+// A host that says nothing (natives.compatibility() absent, as in unit
+// tests of the embedding) gets no date, no flags and no vars.
+const kNoSettings = { date: '', flags: [], vars: {} };
+
 export function nodeModules(natives) {
-  const settings = natives.compatibility();
+  const settings = typeof natives.compatibility === 'function'
+    ? natives.compatibility() : kNoSettings;
   const flags = flagSet(settings);
   const compat = flags.has('nodejs_compat') || flags.has('nodejs_compat_v2');
   const v2 = flags.has('nodejs_compat_v2') || (compat &&
