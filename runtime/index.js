@@ -130,8 +130,9 @@ function isClass(value, base) {
 // Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
 // the scope closes, cancelling the timers left behind, once the response
 // has been handed over and every ctx.waitUntil() promise has settled. A
-// host that streams the body must call scope.responded() when it has been
-// sent. Durable Object events take no RequestScope: their timers live on.
+// streamed body keeps it open the same way until it has been written
+// (pumpToHost in web/io.js). Durable Object events take no RequestScope:
+// their timers live on.
 async function dispatchFetch(exports, wire, env) {
   const scope = new RequestScope();
   try {
