@@ -36,6 +36,7 @@ import {
   reviveResult,
   errorToWire,
   errorFromWire,
+  markResetError,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -309,6 +310,7 @@ export function setup(natives) {
     reviveResult,
     errorToWire,
     errorFromWire,
+    markResetError,
     exportedClasses,
     fireTimer,
     endGlobalScope,

@@ -241,6 +241,12 @@ void ActorHost::installInstanceNatives() {
 void ActorHost::reset(Instance& instance, v8::Local<v8::Value> error) {
   log::error("actor", "reset class=" + instance.className + " id=" + instance.hex + ": " +
                           isolate_.describe(error));
+  // Callers see the error with durableObjectReset set (runtime/cloudflare/rpc.js).
+  {
+    v8::Local<v8::Value> args[] = {error};
+    (void)isolate_.internal("markResetError")
+        ->Call(isolate_.context(), v8::Undefined(isolate_.v8()), 1, args);
+  }
   // Storage written since the last commit is dropped, as workerd rolls back
   // an object it resets.
   instance.storage->discard("the object was reset");
