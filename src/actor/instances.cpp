@@ -50,7 +50,7 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   instance.storageHandle = static_cast<int>(storageHandles_.size());
   storageHandles_.push_back(&instance);
   // The jurisdiction is read back from the ID itself.
-  auto parsed = IdFactory(worker_, instance.className).parse(instance.hex);
+  auto parsed = IdFactory(worker_, identityOf(instance.className)).parse(instance.hex);
   instance.jurisdiction = parsed.id ? parsed.id->jurisdiction : Jurisdiction::kNone;
   auto it = classes_.find(target.className);
   auto folder = persistDir_ / "do" / worker_ / instance.className;
