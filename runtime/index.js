@@ -7,6 +7,8 @@ import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { installIoGlobals } from './web/io_globals.js';
+import { configureWebSockets } from './web/websocket.js';
+import { WebSocketRequestResponsePair } from './cloudflare/hibernation.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
   TextEncoder,
@@ -36,6 +38,7 @@ import {
   reviveResult,
   errorToWire,
   errorFromWire,
+  markResetError,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -69,6 +72,7 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
+import { installCompat } from './compat/index.js';
 import {
   initNamespaces,
   makeLoopbackNamespace,
@@ -130,8 +134,9 @@ function isClass(value, base) {
 // Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
 // the scope closes, cancelling the timers left behind, once the response
 // has been handed over and every ctx.waitUntil() promise has settled. A
-// host that streams the body must call scope.responded() when it has been
-// sent. Durable Object events take no RequestScope: their timers live on.
+// streamed body keeps it open the same way until it has been written
+// (pumpToHost in web/io.js). Durable Object events take no RequestScope:
+// their timers live on.
 async function dispatchFetch(exports, wire, env) {
   const scope = new RequestScope();
   try {
@@ -168,7 +173,7 @@ async function createInstance(exports, className, hex, name, storage, env,
   jurisdiction) {
   const cls = exports[className];
   const id = makeId(hex, name, jurisdiction);
-  const state = new DurableObjectState(id, storage);
+  const state = new DurableObjectState(id, storage, className);
   const instance = new cls(state, env);
   // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
   instanceConstructed(storage, instance);
@@ -204,6 +209,7 @@ export function setup(natives) {
   initGlobalScope(natives);
   streams.initStreams(natives);
   installIoGlobals(natives);
+  defineGlobals({ WebSocketRequestResponsePair });
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
@@ -293,6 +299,7 @@ export function setup(natives) {
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+      ...installCompat(natives),
     },
     makeEnv,
     // [[className, handle], ...] -> ctx.exports; null turns it off.
@@ -302,13 +309,17 @@ export function setup(natives) {
     dispatchFetch,
     createInstance,
     invokeAlarm,
-    configureRpc,
+    configureRpc(worker, compatibilityDate, flags, limits) {
+      configureRpc(worker, compatibilityDate, flags, limits);
+      configureWebSockets(compatibilityDate, flags);
+    },
     invokeActor,
     invokeEntrypoint,
     invokeExport,
     reviveResult,
     errorToWire,
     errorFromWire,
+    markResetError,
     exportedClasses,
     fireTimer,
     endGlobalScope,

@@ -7,6 +7,7 @@
 import { DurableObject, RpcTarget, WorkerEntrypoint } from './workers.js';
 import { Request, requestFromWire } from '../web/request.js';
 import { Response } from '../web/response.js';
+import { webSocketFromToken, webSocketToToken } from '../web/websocket.js';
 import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
 import { isReadableStream, ReadableStream } from '../web/streams.js';
@@ -166,8 +167,9 @@ function webDescriptor(value) {
       value.redirect, bodyDescriptor(value)];
   }
   if (value instanceof Response) {
+    const ws = value.webSocket === null ? null : webSocketToToken(value.webSocket);
     return ['p', value.status, value.statusText,
-      headersToList(value.headers), bodyDescriptor(value)];
+      headersToList(value.headers), bodyDescriptor(value), ws];
   }
   return streamDescriptor(value);
 }
@@ -235,6 +237,7 @@ function webFromDescriptor(descriptor) {
         status: rest[0],
         statusText: rest[1],
         headers: rest[2],
+        webSocket: rest[4] ? webSocketFromToken(rest[4]) : null,
       });
     }
   }
@@ -266,6 +269,7 @@ function scan(value, seen) {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) {
+    if (natives.rpcIsProxy(value)) return true;
     for (const key of Object.keys(value)) caps = scan(value[key], seen) || caps;
     return caps;
   }
@@ -341,6 +345,12 @@ function copyWithMarkers(value, seen, passed) {
     return out;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (natives.rpcIsProxy(value)) {
+    // A Proxy of a plain object is lent by reference, as workerd does.
+    const marker = { [kCapKey]: ['x', selfWorker, exportCapability(value), false] };
+    seen.set(value, marker);
+    return marker;
+  }
   const out = {};
   seen.set(value, out);
   for (const key of Object.keys(value)) {
@@ -765,6 +775,10 @@ function makeExportStub(record) {
       if (prop === Symbol.toStringTag) return 'JsRpcStub';
       if (prop === 'dup') return dup;
       if (typeof prop === 'symbol') return undefined;
+      // Object.prototype's members are the stub's own, as on workerd.
+      if (prop in Object.prototype) {
+        return Reflect.get(Object.prototype, prop, stub);
+      }
       if (prop === 'then' || prop === 'toJSON' || isIndexKey(prop)) {
         return undefined;
       }
@@ -936,8 +950,9 @@ export function invokeExport(id, op, path, args, hasCaps) {
       }
       return settledValue(Reflect.apply(value, undefined, params));
     }
-    return invokeOn(value, typeof value === 'function', kTransientReserved, op,
-      path, params);
+    const plain = typeof value === 'function' ||
+      Object.getPrototypeOf(value) === Object.prototype;
+    return invokeOn(value, plain, kTransientReserved, op, path, params);
   });
 }
 
@@ -1119,8 +1134,23 @@ function enhancedErrorWire(error, durableObjectId) {
   };
 }
 
+// Errors a Durable Object was reset with (its constructor or a
+// blockConcurrencyWhile() callback failed): callers get them with
+// durableObjectReset set and no `remote`, as on workerd.
+const resetErrors = new WeakSet();
+
+export function markResetError(error) {
+  if (error !== null && typeof error === 'object') resetErrors.add(error);
+}
+
 // A thrown value as it travels in a Return's error.
 export function errorToWire(error, durableObjectId) {
+  const wire = errorToWireImpl(error, durableObjectId);
+  if (resetErrors.has(error)) wire.reset = true;
+  return wire;
+}
+
+function errorToWireImpl(error, durableObjectId) {
   if (error instanceof DOMException) {
     return { type: 'DOMException', name: error.name, message: error.message };
   }
@@ -1173,6 +1203,10 @@ export function errorFromWire(wire) {
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
-  error.remote = true;
+  if (wire.reset) {
+    error.durableObjectReset = true;
+  } else {
+    error.remote = true;
+  }
   return error;
 }

@@ -19,6 +19,10 @@
 
 namespace dohost::server {
 
+// Registers natives.actorDispatch, which runs a function as an event of one of the Worker's
+// Durable Objects (the WebSocket hibernation API); actor_events.cpp.
+void installActorEvents(js::Isolate& isolate, actor::ActorHost& actors, const std::string& worker);
+
 class Worker {
  public:
   Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
@@ -54,6 +58,8 @@ class Worker {
   }
   // The per-request limits on calls through bindings. Call before start().
   void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
+  // Durable Object storage in memory only (dohost serve --in-memory). Before start().
+  void setInMemory(bool inMemory) { inMemory_ = inMemory; }
 
  private:
   std::vector<std::string> startOnLoop();
@@ -75,6 +81,7 @@ class Worker {
   std::vector<std::string> entrypoints_;
   std::vector<std::string> classes_;
   jsrpc::Limits limits_;
+  bool inMemory_ = false;
 };
 
 }  // namespace dohost::server
