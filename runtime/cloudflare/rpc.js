@@ -1134,8 +1134,23 @@ function enhancedErrorWire(error, durableObjectId) {
   };
 }
 
+// Errors a Durable Object was reset with (its constructor or a
+// blockConcurrencyWhile() callback failed): callers get them with
+// durableObjectReset set and no `remote`, as on workerd.
+const resetErrors = new WeakSet();
+
+export function markResetError(error) {
+  if (error !== null && typeof error === 'object') resetErrors.add(error);
+}
+
 // A thrown value as it travels in a Return's error.
 export function errorToWire(error, durableObjectId) {
+  const wire = errorToWireImpl(error, durableObjectId);
+  if (resetErrors.has(error)) wire.reset = true;
+  return wire;
+}
+
+function errorToWireImpl(error, durableObjectId) {
   if (error instanceof DOMException) {
     return { type: 'DOMException', name: error.name, message: error.message };
   }
@@ -1188,6 +1203,10 @@ export function errorFromWire(wire) {
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
-  error.remote = true;
+  if (wire.reset) {
+    error.durableObjectReset = true;
+  } else {
+    error.remote = true;
+  }
   return error;
 }
