@@ -72,6 +72,7 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
+import { installCompat } from './compat/index.js';
 import {
   initNamespaces,
   makeLoopbackNamespace,
@@ -298,6 +299,7 @@ export function setup(natives) {
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+      ...installCompat(natives),
     },
     makeEnv,
     // [[className, handle], ...] -> ctx.exports; null turns it off.
