@@ -202,9 +202,11 @@ void RpcHost::onReturn(rpc::Message message) {
       return;
     }
     if (!ret.isError) {
-      if (ret.hasCaps) {
+      // Object results gain Symbol.dispose (and their stubs, if any, are
+      // revived) here rather than in a promise reaction of their own.
+      if (ret.hasCaps || value->IsObject()) {
         v8::Local<v8::Value> reviveArgs[] = {value};
-        if (!isolate_.internal("reviveResult")
+        if (!isolate_.internal(ret.hasCaps ? "reviveResult" : "withDispose")
                  ->Call(context, v8::Undefined(isolate), 1, reviveArgs)
                  .ToLocal(&value)) {
           resolver->Reject(context, tryCatch.Exception()).Check();
