@@ -15,6 +15,7 @@ import { bufferModule } from './buffer.js';
 import { cryptoModule } from './crypto.js';
 import { eventsModule } from './events.js';
 import { pathModule } from './path.js';
+import { moduleModule } from './module.js';
 import { makeProcess, processModule } from './process.js';
 import { querystringModule } from './querystring.js';
 import { stringDecoderModule } from './string_decoder.js';
@@ -31,7 +32,7 @@ import { typesModule, utilModule } from './util.js';
 const kMissing = [
   'stream', 'stream/web', 'stream/promises', 'stream/consumers',
   'zlib', 'net', 'tls', 'dns', 'dns/promises', 'diagnostics_channel',
-  'module', 'constants', 'http', 'https', 'fs', 'fs/promises', 'os',
+  'constants', 'http', 'https', 'fs', 'fs/promises', 'os',
   'perf_hooks', 'punycode', 'readline', 'tty', 'worker_threads', 'vm',
   'v8', 'child_process', 'cluster', 'dgram', 'http2', 'inspector',
 ];
@@ -95,6 +96,7 @@ export function nodeModules(natives) {
       'node:util/types': typesModule(),
     });
     for (const name of kMissing) modules[`node:${name}`] = missingMessage(name);
+    modules['node:module'] = moduleModule(modules);
   }
   if (v2) {
     for (const name of Object.keys(modules)) {
