@@ -11,13 +11,18 @@
 
 import { asyncHooksModule } from './async_hooks.js';
 import { assertModule, assertStrictModule } from './assert.js';
-import { bufferModule } from './buffer.js';
+import { bufferModule, getBuffer } from './buffer.js';
 import { cryptoModule } from './crypto.js';
 import { eventsModule } from './events.js';
 import { pathModule } from './path.js';
 import { moduleModule } from './module.js';
 import { makeProcess, processModule } from './process.js';
 import { querystringModule } from './querystring.js';
+import {
+  streamConsumersModule,
+  streamModule,
+  streamPromisesModule,
+} from './stream.js';
 import { stringDecoderModule } from './string_decoder.js';
 import {
   clearImmediate,
@@ -30,7 +35,7 @@ import { typesModule, utilModule } from './util.js';
 
 // Modules workerd provides with nodejs_compat that dohost does not (yet).
 const kMissing = [
-  'stream', 'stream/web', 'stream/promises', 'stream/consumers',
+  'stream/web',
   'zlib', 'net', 'tls', 'dns', 'dns/promises', 'diagnostics_channel',
   'constants', 'http', 'https', 'fs', 'fs/promises', 'os',
   'perf_hooks', 'punycode', 'readline', 'tty', 'worker_threads', 'vm',
@@ -88,6 +93,9 @@ export function nodeModules(natives) {
       'node:path': pathModule(),
       'node:path/posix': pathModule(),
       'node:querystring': querystringModule(),
+      'node:stream': streamModule(),
+      'node:stream/consumers': streamConsumersModule(getBuffer),
+      'node:stream/promises': streamPromisesModule(),
       'node:string_decoder': stringDecoderModule(),
       'node:timers': timersModule(),
       'node:timers/promises': timersPromisesModule(),
