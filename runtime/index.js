@@ -36,8 +36,10 @@ import {
   invokeExport,
   makeServiceStub,
   reviveResult,
+  withDispose,
   errorToWire,
   errorFromWire,
+  markResetError,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -71,6 +73,7 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
+import { installCompat } from './compat/index.js';
 import {
   initNamespaces,
   makeLoopbackNamespace,
@@ -132,8 +135,9 @@ function isClass(value, base) {
 // Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
 // the scope closes, cancelling the timers left behind, once the response
 // has been handed over and every ctx.waitUntil() promise has settled. A
-// host that streams the body must call scope.responded() when it has been
-// sent. Durable Object events take no RequestScope: their timers live on.
+// streamed body keeps it open the same way until it has been written
+// (pumpToHost in web/io.js). Durable Object events take no RequestScope:
+// their timers live on.
 async function dispatchFetch(exports, wire, env) {
   const scope = new RequestScope();
   try {
@@ -296,6 +300,7 @@ export function setup(natives) {
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+      ...installCompat(natives),
     },
     makeEnv,
     // [[className, handle], ...] -> ctx.exports; null turns it off.
@@ -313,8 +318,10 @@ export function setup(natives) {
     invokeEntrypoint,
     invokeExport,
     reviveResult,
+    withDispose,
     errorToWire,
     errorFromWire,
+    markResetError,
     exportedClasses,
     fireTimer,
     endGlobalScope,

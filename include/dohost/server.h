@@ -27,6 +27,10 @@ struct Options {
   // there, and bindings to Workers of other processes resolve through it.
   // Empty: this process neither registers nor reaches other processes.
   std::filesystem::path registryDir;
+  // Whether registryDir was asked for (--registry, DOHOST_REGISTRY_PATH):
+  // then a folder that cannot be used stops startup; the default one only
+  // warns.
+  bool registryExplicit = false;
   // Cloudflare's per-request limits on service binding invocations and
   // subrequests; off (as in workerd) with --no-limits.
   bool enforceLimits = true;

@@ -447,7 +447,7 @@ const kNoop = [function () {}][0];
 
 // Top-level results of RPC calls gain an own, non-enumerable
 // Symbol.dispose, as in workerd.
-function withDispose(value) {
+export function withDispose(value) {
   if ((typeof value === 'object' && value !== null) ||
       typeof value === 'function') {
     if (!Object.prototype.hasOwnProperty.call(value, Symbol.dispose)) {
@@ -511,7 +511,8 @@ function send(address, path, op, args) {
   if (passed !== null && !paramsDupStubs) {
     for (const stub of passed) stub[Symbol.dispose]();
   }
-  return promise.then(withDispose);
+  // Object results get their Symbol.dispose from the host (withDispose).
+  return promise;
 }
 
 // Walks `path` on a value that already arrived (a pipelined call made on
@@ -1134,8 +1135,23 @@ function enhancedErrorWire(error, durableObjectId) {
   };
 }
 
+// Errors a Durable Object was reset with (its constructor or a
+// blockConcurrencyWhile() callback failed): callers get them with
+// durableObjectReset set and no `remote`, as on workerd.
+const resetErrors = new WeakSet();
+
+export function markResetError(error) {
+  if (error !== null && typeof error === 'object') resetErrors.add(error);
+}
+
 // A thrown value as it travels in a Return's error.
 export function errorToWire(error, durableObjectId) {
+  const wire = errorToWireImpl(error, durableObjectId);
+  if (resetErrors.has(error)) wire.reset = true;
+  return wire;
+}
+
+function errorToWireImpl(error, durableObjectId) {
   if (error instanceof DOMException) {
     return { type: 'DOMException', name: error.name, message: error.message };
   }
@@ -1188,6 +1204,10 @@ export function errorFromWire(wire) {
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
-  error.remote = true;
+  if (wire.reset) {
+    error.durableObjectReset = true;
+  } else {
+    error.remote = true;
+  }
   return error;
 }

@@ -51,8 +51,9 @@ std::string quote(const std::string& text) {
   return out + "'";
 }
 
-// Whether `main`'s graph of relative imports reaches a bare specifier.
-bool graphNeedsBundler(const fs::path& main) {
+// Whether `main`'s graph of relative imports reaches a bare specifier
+// other than the runtime's `builtins`.
+bool graphNeedsBundler(const fs::path& main, const std::set<std::string>& builtins) {
   std::set<fs::path> seen;
   std::vector<fs::path> todo{main};
   while (!todo.empty()) {
@@ -67,7 +68,7 @@ bool graphNeedsBundler(const fs::path& main) {
       continue;  // reported when V8 loads it
     }
     for (const auto& specifier : scanImports(code)) {
-      if (isBuiltin(specifier)) continue;
+      if (isBuiltin(specifier) || builtins.count(specifier)) continue;
       if (isBareSpecifier(specifier)) return true;
       todo.push_back((path.parent_path() / specifier).lexically_normal());
     }
@@ -157,9 +158,11 @@ fs::path esbuildPath() {
   return DOHOST_ESBUILD_DEFAULT;
 }
 
-ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir)
+ModuleLoader::ModuleLoader(const fs::path& main,
+                           const fs::path& workDir,
+                           const std::vector<std::string>& builtins)
     : main_(fs::absolute(main).lexically_normal()) {
-  if (!graphNeedsBundler(main_)) return;
+  if (!graphNeedsBundler(main_, std::set<std::string>(builtins.begin(), builtins.end()))) return;
 
   // The same esbuild settings wrangler uses for Workers.
   bundled_ = true;
@@ -171,7 +174,9 @@ ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir)
       " --conditions=workerd,worker,browser --main-fields=workerd,worker,browser,module,main"
       " --external:cloudflare:* --external:node:* --log-level=error --charset=utf8"
       " --outfile=" +
-      quote(out.string()) + " 2>&1";
+      quote(out.string());
+  for (const auto& name : builtins) command += " " + quote("--external:" + name);
+  command += " 2>&1";
   log::debug("bundle", "running " + command);
   std::string output;
   FILE* pipe = popen(command.c_str(), "r");
@@ -187,6 +192,16 @@ ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir)
     throw Error("cannot bundle " + main_.string() + ":\n" + output);
   }
   bundledCode_ = readFile(out);
+
+  // esbuild leaves require() of an external module (a CommonJS package's
+  // require("buffer")) to a global `require`, which Workers lack: give the
+  // bundle one from node:module, on its first line so line numbers hold.
+  if (!builtins.empty() && bundledCode_.find("Dynamic require of \"") != std::string::npos) {
+    bundledCode_ =
+        "import { createRequire as __dohostCreateRequire } from \"node:module\"; "
+        "const require = __dohostCreateRequire(\"/\"); " +
+        bundledCode_;
+  }
 }
 
 Module ModuleLoader::main() {

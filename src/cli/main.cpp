@@ -165,8 +165,10 @@ int main(int argc, char** argv) {
   if (!persist.empty()) options.persistDir = persist;
   if (!registry.empty()) {
     options.registryDir = registry;
+    options.registryExplicit = true;
   } else if (const char* fromEnv = std::getenv("DOHOST_REGISTRY_PATH"); fromEnv && *fromEnv) {
     options.registryDir = fromEnv;
+    options.registryExplicit = true;
   } else {
     options.registryDir =
         dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));

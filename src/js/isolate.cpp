@@ -289,7 +289,13 @@ v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> conte
     if (auto it = self.builtins_.find(name); it != self.builtins_.end()) {
       return it->second.Get(isolate);
     }
-    auto exports = modules->Get(context, specifier).ToLocalChecked().As<v8::Object>();
+    auto entry = modules->Get(context, specifier).ToLocalChecked();
+    // A string instead of exports: a known module the runtime cannot provide.
+    if (entry->IsString()) {
+      throwError(isolate, "Error", toStdString(isolate, entry));
+      return {};
+    }
+    auto exports = entry.As<v8::Object>();
     auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
     std::vector<v8::Local<v8::String>> exportNames;
     for (uint32_t i = 0; i < keys->Length(); ++i) {

@@ -170,7 +170,14 @@ void Server::start() {
     try {
       impl_->peers->start(workers);
     } catch (const Error& e) {
-      throw StartupError(e.what());
+      if (options.registryExplicit) throw StartupError(e.what());
+      // The default folder is a convenience: without it this process still
+      // serves, on its own.
+      impl_->peers->stop();
+      impl_->peers.reset();
+      log::warn("registry", std::string(e.what()) +
+                                "; this process neither registers its Workers nor reaches "
+                                "other dohost processes");
     }
   }
 

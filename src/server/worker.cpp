@@ -11,6 +11,8 @@
 #include "dohost/bundle.h"
 #include "dohost/log.h"
 
+#include "compat_natives.h"
+
 namespace dohost::server {
 namespace {
 
@@ -117,13 +119,15 @@ std::vector<std::string> Worker::startOnLoop() {
   io_->install();
   installActorEvents(*isolate_, *actors_, config_.name);
   actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
+  installCompatNatives(*isolate_, config_);
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
   });
 
   try {
-    bundle::ModuleLoader loader(config_.main, persistDir_ / "bundle" / config_.name);
+    bundle::ModuleLoader loader(config_.main, persistDir_ / "bundle" / config_.name,
+                                bareNodeModules(config_));
     LoaderProvider provider(loader);
     isolate_->start(provider);
   } catch (const std::exception& e) {

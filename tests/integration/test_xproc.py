@@ -83,6 +83,16 @@ class ExternalDurableObject(CrossProcessCase):
         self.assertEqual(self.get_json(front, "/large?size=3000000"),
                          {"length": 3000000, "last": 7})
 
+    def test_stub_fetch_reaches_the_object_or_answers_503(self):
+        back = self.serve("xproc-back/wrangler.jsonc")
+        front = self.serve("xproc-front/wrangler.jsonc")
+        self.assertEqual(self.get_json(front, "/stub-fetch?name=f"), {
+            "status": 202, "owner": "back", "body": "counter f saw POST /inside hi"})
+        back.stop()
+        self.wait_state(front, REMOTE_LINE, "[not connected]")
+        self.assertEqual(self.get_json(front, "/stub-fetch?name=f"), {
+            "status": 503, "owner": None, "body": NOT_FOUND})
+
     def test_many_calls_in_flight_get_their_own_replies(self):
         self.serve("xproc-back/wrangler.jsonc")
         front = self.serve("xproc-front/wrangler.jsonc")
@@ -360,6 +370,34 @@ class RegistryFolder(CrossProcessCase):
             process.send_signal(signal.SIGTERM)
             process.wait(10)
         self.assertFalse(os.path.exists(os.path.join(folder, "xproc-back.json")))
+
+    def test_an_unusable_default_folder_only_warns(self):
+        home = os.path.join(self.registry, "home-file")
+        with open(home, "w") as f:
+            f.write("not a folder")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("XDG_RUNTIME_DIR", "DOHOST_REGISTRY_PATH")}
+        env["HOME"] = home
+        process = subprocess.Popen(
+            [BIN, "serve", "-c", os.path.join(WORKERS, "xproc-back", "wrangler.jsonc"),
+             "--port", "0", "--persist-to", self.state],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, text=True)
+        lines = []
+        try:
+            for line in process.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.startswith("Ready on"):
+                    break
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(10)
+            process.stdout.close()
+        self.assertIn("warn registry: cannot create the dev registry folder "
+                      f"{home}/.dohost/registry: Not a directory; pass another with --registry "
+                      "DIR; this process neither registers its Workers nor reaches other dohost "
+                      "processes", lines)
+        self.assertTrue(lines[-1].startswith("Ready on"), lines)
 
     def test_unusable_folder_is_a_startup_error(self):
         blocker = os.path.join(self.registry, "file")
