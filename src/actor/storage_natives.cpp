@@ -41,8 +41,10 @@ constexpr char kNoAlarmHandler[] =
 
 constexpr char kDeleteAllInTransaction[] = "Cannot call deleteAll() within a transaction";
 
+// Code of an instance that was reset or evicted (a late timer, say) reaching for storage.
 constexpr char kGone[] =
-    "This Durable Object's storage is no longer available: the object was reset.";
+    "This Durable Object instance was reset or evicted: its storage is only available to the "
+    "instance that replaced it.";
 
 int64_t nowNanos() {
   timespec now{};

@@ -57,6 +57,7 @@ AlarmIndex::AlarmIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AlarmIndex::~AlarmIndex() = default;
 
 std::unique_ptr<AlarmIndex> AlarmIndex::open(const std::filesystem::path& path) {
+  setUpSqlite();
   bool inMemory = path == ":memory:";
   if (!inMemory && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
 

@@ -134,12 +134,15 @@ void CachedStatement::finalize() {
 // Cursor::State
 
 Cursor::State::State(Database::Impl* owner, AuthMode mode) : owner(owner), mode(mode) {
-  owner->liveCursors.insert(this);
+  // Linked in front of the owner's live cursors.
+  next = owner->liveCursors;
+  if (next) next->previous = this;
+  owner->liveCursors = this;
 }
 
 Cursor::State::~State() {
   release();
-  if (owner) owner->liveCursors.erase(this);
+  if (owner) unlink();
 }
 
 void Cursor::State::step() {
@@ -178,8 +181,19 @@ void Cursor::State::release() {
   statement = nullptr;
 }
 
+void Cursor::State::unlink() {
+  if (previous) {
+    previous->next = next;
+  } else if (owner->liveCursors == this) {
+    owner->liveCursors = next;
+  }
+  if (next) next->previous = previous;
+  previous = next = nullptr;
+}
+
 void Cursor::State::cancel() {
   release();
+  unlink();
   if (!done) canceled = true;
   owner = nullptr;
 }
@@ -194,16 +208,15 @@ Cursor::~Cursor() = default;
 
 const std::vector<std::string>& Cursor::columnNames() const {
   static const std::vector<std::string> kNone;
-  return state_ ? state_->columns : kNone;
+  return state_ && state_->columns ? *state_->columns : kNone;
 }
 
 bool Cursor::next(std::vector<Value>& row) {
   if (!state_) return false;
   State& state = *state_;
   if (state.buffered) {
-    if (state.rows.empty()) return false;
-    row = std::move(state.rows.front());
-    state.rows.pop_front();
+    if (state.nextRow >= state.rows.size()) return false;
+    row = std::move(state.rows[state.nextRow++]);
     if (state.heldBack > 0) --state.heldBack;
     return true;
   }
@@ -236,7 +249,7 @@ std::vector<Value> Cursor::one() {
 }
 
 bool Cursor::done() const {
-  if (state_ && state_->buffered) return state_->rows.empty();
+  if (state_ && state_->buffered) return state_->nextRow >= state_->rows.size();
   return !state_ || state_->done || state_->statement == nullptr;
 }
 
@@ -266,7 +279,10 @@ void Database::Impl::connect() {
   if (!inMemory && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
 
   int result =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      // NOMUTEX: a connection is only ever used by its object's thread, so SQLite's own
+      // locking of each call would be pure cost.
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (result != SQLITE_OK) {
     std::string reason = db ? sqlite3_errmsg(db) : sqlite3_errstr(result);
     sqlite3_close_v2(db);
@@ -291,11 +307,14 @@ void Database::Impl::connect() {
 }
 
 void Database::Impl::disconnect() {
-  for (Cursor::State* cursor :
-       std::vector<Cursor::State*>(liveCursors.begin(), liveCursors.end())) {
+  for (Cursor::State* cursor : [this] {
+         std::vector<Cursor::State*> all;
+         for (auto* cursor = liveCursors; cursor; cursor = cursor->next) all.push_back(cursor);
+         return all;
+       }()) {
     cursor->cancel();
   }
-  liveCursors.clear();
+  liveCursors = nullptr;
 
   for (auto& [sql, entry] : cache) entry->finalize();
   cache.clear();
@@ -433,15 +452,29 @@ Cursor Database::Impl::start(Statement statement,
     int result = bindValue(handle, static_cast<int>(i) + 1, state->bindings[i]);
     if (result != SQLITE_OK) throw databaseError(result, db);
   }
-  for (int i = 0; i < sqlite3_column_count(handle); ++i) {
-    state->columns.emplace_back(sqlite3_column_name(handle, i));
-  }
-
   state->counter.begin(db, handle, state->plan,
                        [this](const std::string& sql, const std::string& argument) {
                          return queryInt(sql, argument);
                        });
   state->step();
+
+  // The column names, read after the first step (a statement recompiled for a schema change
+  // may have new ones) and kept with the cached statement until it is recompiled again.
+  int recompiled = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0);
+  Statement* kept = state->cached ? &state->cached->main : nullptr;
+  if (kept && kept->columns && kept->columnsRecompiled == recompiled) {
+    state->columns = kept->columns;
+  } else {
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < sqlite3_column_count(handle); ++i) {
+      names->emplace_back(sqlite3_column_name(handle, i));
+    }
+    state->columns = names;
+    if (kept) {
+      kept->columns = names;
+      kept->columnsRecompiled = recompiled;
+    }
+  }
 
   if (!state->done && !sqlite3_stmt_readonly(handle)) {
     int columns = sqlite3_column_count(handle);
@@ -615,6 +648,7 @@ Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Database::~Database() = default;
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& path) {
+  setUpSqlite();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->inMemory = path == ":memory:";

@@ -28,6 +28,9 @@ namespace dohost::storage {
 struct Statement {
   sqlite3_stmt* handle = nullptr;
   CountPlan plan;
+  // The result columns, read once per compiled statement and shared by its cursors.
+  std::shared_ptr<const std::vector<std::string>> columns;
+  int columnsRecompiled = -1;  // SQLITE_STMTSTATUS_REPREPARE when `columns` was read
 };
 
 // A Worker's SQL text in the statement cache. As in workerd, the statements before the last one
@@ -115,7 +118,7 @@ struct Database::Impl {
 
   std::unordered_map<std::string, sqlite3_stmt*> hostStatements;
   std::map<std::string, TableShape> shapes;
-  std::set<Cursor::State*> liveCursors;
+  Cursor::State* liveCursors = nullptr;  // the first of a list linked through State::next
 
   // Whether _cf_KV and _cf_METADATA exist, once known; forgotten when a rollback may have
   // undone their creation and when the database is reset.
@@ -139,6 +142,8 @@ struct Cursor::State {
   void release();
   // The database is going away or being reset.
   void cancel();
+  // Takes it off the owner's list of live cursors.
+  void unlink();
 
   Database::Impl* owner;
   AuthMode mode;
@@ -147,7 +152,7 @@ struct Cursor::State {
   CountPlan plan;
   RowCounter counter;
   std::vector<Value> bindings;
-  std::vector<std::string> columns;
+  std::shared_ptr<const std::vector<std::string>> columns;
   bool done = false;
   bool canceled = false;
 
@@ -155,8 +160,12 @@ struct Cursor::State {
   // its rows are taken then, so that the counts are whole from the start, as workerd's are.
   // Each row read from SQLite's buffer counts when handed out, hence `heldBack`.
   bool buffered = false;
-  std::deque<std::vector<Value>> rows;
+  std::vector<std::vector<Value>> rows;
+  size_t nextRow = 0;
   int64_t heldBack = 0;
+
+  State* previous = nullptr;  // the owner's live cursors, linked without allocating
+  State* next = nullptr;
 };
 
 }  // namespace dohost::storage

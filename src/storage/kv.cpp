@@ -5,9 +5,9 @@
 
 #include "dohost/assert.h"
 #include "dohost/storage.h"
-#include "sqlite_error.h"
 
 #include "database_impl.h"
+#include "sqlite_error.h"
 
 namespace dohost::storage {
 namespace {

@@ -1,13 +1,14 @@
 // applyMigrations(): the record of applied migrations (DIR/migrations.sqlite) and what renames
 // and deletions do to the objects' folders (DIR/do/<worker>/<Class>/) and alarm index.
-#include <sqlite3.h>
-
 #include <optional>
 #include <system_error>
+
+#include <sqlite3.h>
 
 #include "dohost/log.h"
 #include "dohost/storage.h"
 #include "dohost/storage_migrations.h"
+
 #include "sqlite_error.h"
 
 namespace dohost::storage {
@@ -20,15 +21,18 @@ constexpr char kSchema[] =
     "tag TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')), "
     "PRIMARY KEY (worker, position)) WITHOUT ROWID";
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) {
+  return "\"" + text + "\"";
+}
 
 // One connection to DIR/migrations.sqlite. Throws SqlError.
 class Record {
  public:
   explicit Record(const fs::path& path) {
+    setUpSqlite();
     fs::create_directories(path.parent_path());
-    int result = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+    int result =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (result != SQLITE_OK) {
       std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(result);
       throw SqlError("cannot open " + path.string() + ": " + reason, result);
@@ -38,7 +42,9 @@ class Record {
     run("PRAGMA journal_mode = WAL");
     run(kSchema);
   }
-  ~Record() { sqlite3_close_v2(db_); }
+  ~Record() {
+    sqlite3_close_v2(db_);
+  }
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;
 
@@ -82,7 +88,9 @@ class Record {
         throw databaseError(result, db);
       }
     }
-    ~Statement() { sqlite3_finalize(handle); }
+    ~Statement() {
+      sqlite3_finalize(handle);
+    }
     sqlite3_stmt* handle = nullptr;
   };
 
@@ -104,7 +112,8 @@ std::vector<std::string> checkHistory(const config::WorkerConfig& config,
     if (i >= migrations.size()) {
       return {config.displayPath + ": \"migrations\": the data in " + persistDir.string() +
               " was migrated by tag " + quoted(applied[i]) + " (migration " +
-              std::to_string(i + 1) + "), which this config does not have; migrations that "
+              std::to_string(i + 1) +
+              "), which this config does not have; migrations that "
               "ran cannot be taken back: put it back, or serve another folder with --persist-to"};
     }
     if (migrations[i].tag != applied[i]) {
@@ -112,7 +121,9 @@ std::vector<std::string> checkHistory(const config::WorkerConfig& config,
       return {locationOf(config, path) + ": tag " + quoted(migrations[i].tag) + " is not " +
               quoted(applied[i]) + ", the migration the data in " + persistDir.string() +
               " went through at this place; migrations that ran cannot be changed or reordered: "
-              "put " + quoted(applied[i]) + " back here and add new migrations after the "
+              "put " +
+              quoted(applied[i]) +
+              " back here and add new migrations after the "
               "others"};
     }
   }

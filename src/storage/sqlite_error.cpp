@@ -2,6 +2,8 @@
 // (workerd src/workerd/util/sqlite.c++, dbErrorMessage()).
 #include "sqlite_error.h"
 
+#include <mutex>
+
 namespace dohost::storage {
 
 #define DOHOST_SQLITE_NAME(name) \
@@ -128,6 +130,12 @@ std::optional<std::string> extendedErrorCodeName(int extendedCode) {
 }
 
 #undef DOHOST_SQLITE_NAME
+
+void setUpSqlite() {
+  static std::once_flag once;
+  // Refused (SQLITE_MISUSE) if SQLite is already initialized, which costs only the speed-up.
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 SqlError databaseError(int code, sqlite3* db) {
   std::string message = sqlite3_errmsg(db);

@@ -17,6 +17,10 @@ std::string errorCodeName(int code);
 // "SQLITE_CONSTRAINT_UNIQUE" and the like, or nullopt for a code workerd does not name.
 std::optional<std::string> extendedErrorCodeName(int extendedCode);
 
+// Process-wide SQLite settings, made once before the first connection: no memory statistics
+// (they take a global mutex on every allocation). Thread-safe.
+void setUpSqlite();
+
 // The error for `code`, just returned by a call on `db`:
 // `<sqlite3_errmsg>[ at offset N]: <name>[ (extended: <extended name>)]`.
 SqlError databaseError(int code, sqlite3* db);

@@ -107,6 +107,16 @@ TEST(Database, RefusesWhatWorkerdRefuses) {
             "To execute a transaction, please use the state.storage.trans");
 }
 
+TEST(Cursor, ColumnNamesFollowTheSchema) {
+  auto db = Database::open(":memory:");
+  db->exec("CREATE TABLE c (a); INSERT INTO c VALUES (1)");
+  EXPECT_EQ(db->exec("SELECT * FROM c").columnNames(), std::vector<std::string>{"a"});
+  db->exec("ALTER TABLE c ADD COLUMN b");
+  auto cursor = db->exec("SELECT * FROM c");
+  EXPECT_EQ(cursor.columnNames(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(all(std::move(cursor)), Rows{row({int64_t{1}, std::monostate{}})});
+}
+
 TEST(Cursor, OneWantsExactlyOneRow) {
   auto db = Database::open(":memory:");
   db->exec("CREATE TABLE o (n); INSERT INTO o VALUES (1), (2)");
