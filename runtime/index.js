@@ -25,6 +25,7 @@ import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
 import { installStackFilter } from './web/stack.js';
+import { registerSourceMap } from './web/source_map.js';
 import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
 import {
   configureRpc,
@@ -111,6 +112,9 @@ function makeEnv(bindings) {
     switch (binding.kind) {
       case 'json':
         env[binding.name] = JSON.parse(binding.json);
+        break;
+      case 'text':
+        env[binding.name] = binding.text;
         break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
@@ -310,6 +314,7 @@ export function setup(natives) {
     errorToWire,
     errorFromWire,
     exportedClasses,
+    registerSourceMap,
     fireTimer,
     endGlobalScope,
     unhandledRejection: events.unhandledRejection,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace dohost::bundle {
 struct Module {
   std::string path;  // absolute
   std::string code;
+  // For a bundle: its source map as JSON, {"sources": [...], "mappings": "..."},
+  // with each source as the user should see it (relative to the working folder).
+  std::string sourceMap;
 };
 
 class ModuleLoader {
@@ -33,9 +37,17 @@ class ModuleLoader {
   bool bundled() const { return bundled_; }
 
  private:
+  void readExternals(const std::filesystem::path& metafile);
+  void readSourceMap(const std::filesystem::path& mapFile);
+  Module resolveExternal(const std::string& specifier);
+
   std::filesystem::path main_;
   bool bundled_ = false;
   std::string bundledCode_;
+  std::string sourceMap_;
+  // Data and CompiledWasm imports the bundle keeps: specifier -> file.
+  std::map<std::string, std::filesystem::path> externals_;
+  std::set<std::string> ambiguous_;
 };
 
 // True for a specifier that names a package rather than a file.

@@ -55,6 +55,10 @@ struct WorkerConfig {
   // "vars": name -> the value as JSON text (strings keep their quotes), so
   // objects and numbers reach the Worker as the JSON values they are.
   std::map<std::string, std::string> vars;
+  // Secrets from .dev.vars (else .env) beside the config: name -> value.
+  // They replace vars of the same name; their values are never printed.
+  std::map<std::string, std::string> secrets;
+  std::vector<std::filesystem::path> secretFiles;  // the files they came from
   std::vector<DurableObjectBinding> durableObjects;
   std::vector<ServiceBinding> services;
   std::vector<Migration> migrations;

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dev_vars.h"
 #include "jsonc.h"
 #include "migrations.h"
 #include "names.h"
@@ -846,7 +847,14 @@ LoadResult loadWorkerConfig(const std::filesystem::path& path) {
   ConfigReader reader(*text, path);
   reader.read();
   reader.checkMainFile();
-  return reader.finish();
+  LoadResult result = reader.finish();
+  // As wrangler dev does: the secrets beside the config join env, replacing vars.
+  if (auto devVars = loadDevVars(result.config.configPath.parent_path())) {
+    for (const auto& [key, value] : devVars->values) result.config.vars.erase(key);
+    result.config.secrets = std::move(devVars->values);
+    result.config.secretFiles = std::move(devVars->files);
+  }
+  return result;
 }
 
 std::optional<std::filesystem::path> findDefaultConfig(const std::filesystem::path& dir) {

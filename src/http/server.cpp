@@ -3,6 +3,10 @@
 // framed response (wire.h), streaming bodies both ways and upgrading WebSockets (ws_connection.h).
 #include "dohost/http.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <utility>
 
@@ -58,8 +62,13 @@ constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
 // After an error response, read and drop at most this much of what the client still sends, so
 // that closing does not reset the connection before the client has read the response.
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
-// accept() failing (EMFILE, ENFILE) would fail again at once; wait a little instead of spinning.
+// accept() failing (EMFILE, ENFILE) would fail again at once; wait instead of spinning, longer
+// after each failure in a row.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+constexpr auto kMaxAcceptRetryDelay = std::chrono::milliseconds(1000);
+constexpr std::string_view kNoDescriptorsResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 54\r\n"
+    "Connection: close\r\n\r\ndohost is out of file descriptors; raise `ulimit -n`.\n";
 // How long ~Server waits for loops[0] to close the acceptor; only reached if it is not running.
 constexpr auto kAcceptorCloseTimeout = std::chrono::seconds(10);
 constexpr std::int64_t kWarnIntervalMs = 1000;
@@ -906,12 +915,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void accept();
   void onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop);
   void endAccepting();
+  void shedOneConnection();
 
   const std::shared_ptr<Core> core_;
   const std::vector<EventLoop*> loops_;
   Acceptor acceptor_;  // opened by listen(), then used on loops_[0] only
   asio::steady_timer retryTimer_;  // loops_[0] only
   std::size_t nextLoop_ = 0;  // loops_[0] only
+  int acceptFailures_ = 0;    // loops_[0] only: failed accepts in a row
+  int spareDescriptor_ = -1;  // loops_[0] only: freed to answer a client when none are left
   std::atomic<std::uint16_t> port_{0};
 
   std::mutex mutex_;
@@ -942,6 +954,7 @@ void Server::Impl::listen(const std::string& ip, std::uint16_t port) {
   port_ = bound.port();
   acceptor_ = std::move(acceptor);
 
+  spareDescriptor_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   log::info("http", "listening on " + formatEndpoint(bound));
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -962,8 +975,12 @@ void Server::Impl::accept() {
 void Server::Impl::onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop) {
   if (ec == asio::error::operation_aborted || core_->stopped()) return endAccepting();
   if (ec) {
-    log::warn("http", "accept failed, retrying: " + ec.message());
-    retryTimer_.expires_after(kAcceptRetryDelay);
+    bool outOfDescriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+    if (outOfDescriptors) shedOneConnection();
+    warnRateLimited("accept failed, retrying: " + ec.message() +
+                    (outOfDescriptors ? "; raise the limit (ulimit -n)" : ""));
+    auto delay = kAcceptRetryDelay * (1 << std::min(acceptFailures_++, 5));
+    retryTimer_.expires_after(std::min<Clock::duration>(delay, kMaxAcceptRetryDelay));
     retryTimer_.async_wait([self = shared_from_this()](ErrorCode ec) {
       if (ec || self->core_->stopped()) return self->endAccepting();
       self->accept();
@@ -971,11 +988,31 @@ void Server::Impl::onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop)
     return;
   }
 
+  acceptFailures_ = 0;
   // The socket already belongs to `loop`'s io_context; from here on only that thread uses it.
   auto session = std::make_shared<Session>(core_, std::move(socket), *loop);
   session->setId(core_->addSession(session));
   asio::post(session->executor(), [session] { session->start(); });
   accept();
+}
+
+// Out of descriptors, the next client would wait in the backlog until one frees up, perhaps
+// forever: free the spare one, accept those clients, answer 503 and close, then take it back.
+void Server::Impl::shedOneConnection() {
+  if (spareDescriptor_ < 0) return;
+  ::close(spareDescriptor_);
+  // Every client already waiting: the retry may be a second away.
+  ErrorCode ec;
+  acceptor_.native_non_blocking(true, ec);
+  while (!ec) {
+    int client =
+        ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0) break;
+    (void)::send(client, kNoDescriptorsResponse.data(), kNoDescriptorsResponse.size(),
+                 MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(client);
+  }
+  spareDescriptor_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void Server::Impl::endAccepting() {
@@ -990,6 +1027,7 @@ void Server::Impl::stop(bool closeAll) {
     ErrorCode ec;
     self->acceptor_.close(ec);
     self->retryTimer_.cancel();
+    if (self->spareDescriptor_ >= 0) ::close(std::exchange(self->spareDescriptor_, -1));
   });
 }
 

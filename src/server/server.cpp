@@ -12,6 +12,7 @@
 #include "dohost/rpc.h"
 
 #include "peers.h"
+#include "state_lock.h"
 #include "worker.h"
 
 namespace dohost::server {
@@ -25,6 +26,7 @@ struct Server::Impl {
   std::unique_ptr<Peers> peers;  // null without a registry folder
   std::unique_ptr<http::Server> http;
   bool stopped = false;
+  std::unique_ptr<StateLock> stateLock;
 };
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
@@ -70,6 +72,11 @@ void Server::start() {
     options.persistDir = fs::absolute(options.configs.front()).parent_path() / ".dohost" / "state";
   }
   options.persistDir = fs::absolute(options.persistDir);
+  try {
+    impl_->stateLock = std::make_unique<StateLock>(options.persistDir);
+  } catch (const Error& e) {
+    throw StartupError(e.what());
+  }
 
   actor::ActorHost::setDefaultIdleTimeout(options.idleTimeout);
 
@@ -190,7 +197,13 @@ std::vector<std::string> Server::banner() const {
   for (const auto& worker : impl_->workers) {
     const auto& config = worker->config();
     lines.push_back("Worker \"" + config.name + "\" (" + config.main.filename().string() + ")");
-    if (config.vars.empty() && config.durableObjects.empty() && config.services.empty()) {
+    for (const auto& file : config.secretFiles) {
+      std::error_code error;
+      auto relative = std::filesystem::relative(file, std::filesystem::current_path(), error);
+      lines.push_back("Using secrets defined in " + (error ? file : relative).string());
+    }
+    if (config.vars.empty() && config.secrets.empty() && config.durableObjects.empty() &&
+        config.services.empty()) {
       lines.push_back("  no bindings");
       continue;
     }
@@ -219,6 +232,7 @@ std::vector<std::string> Server::banner() const {
       // Values are not shown: vars may hold secrets.
       row("env." + name, "Environment var", "");
     }
+    for (const auto& [name, value] : config.secrets) row("env." + name, "Secret", "(hidden)");
   }
   lines.push_back("Ready on http://" + impl_->options.ip + ":" + std::to_string(port()));
   return lines;

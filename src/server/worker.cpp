@@ -23,11 +23,11 @@ class LoaderProvider final : public js::ModuleProvider {
   explicit LoaderProvider(bundle::ModuleLoader& loader) : loader_(loader) {}
   js::ModuleSource main() override {
     auto module = loader_.main();
-    return {module.path, module.code};
+    return {module.path, module.code, module.sourceMap};
   }
   js::ModuleSource resolve(const std::string& specifier, const std::string& referrer) override {
     auto module = loader_.resolve(specifier, referrer);
-    return {module.path, module.code};
+    return {module.path, module.code, module.sourceMap};
   }
 
  private:
@@ -121,9 +121,11 @@ std::vector<std::string> Worker::startOnLoop() {
   });
 
   try {
-    bundle::ModuleLoader loader(config_.main, persistDir_ / "bundle" / config_.name);
-    LoaderProvider provider(loader);
-    isolate_->start(provider);
+    // Both outlive start(): import() loads modules later.
+    loader_ =
+        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name);
+    provider_ = std::make_unique<LoaderProvider>(*loader_);
+    isolate_->start(*provider_);
   } catch (const std::exception& e) {
     errors.push_back(displayPath(config_.configPath) + ": Worker \"" + config_.name +
                      "\" failed to load: " + e.what());
@@ -193,6 +195,11 @@ std::vector<std::string> Worker::startOnLoop() {
       add({{"kind", toV8(isolate, "json")},
            {"name", toV8(isolate, name)},
            {"json", toV8(isolate, json)}});
+    }
+    for (const auto& [name, value] : config_.secrets) {
+      add({{"kind", toV8(isolate, "text")},
+           {"name", toV8(isolate, name)},
+           {"text", toV8(isolate, value)}});
     }
     for (const auto& binding : config_.durableObjects) {
       auto worker = binding.scriptName.empty() ? config_.name : binding.scriptName;
