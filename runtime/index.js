@@ -7,6 +7,8 @@ import { Headers } from './web/headers.js';
 import { Request, requestFromWire } from './web/request.js';
 import { Response, responseToWire } from './web/response.js';
 import { installIoGlobals } from './web/io_globals.js';
+import { configureWebSockets } from './web/websocket.js';
+import { WebSocketRequestResponsePair } from './cloudflare/hibernation.js';
 import { URL, URLSearchParams } from './web/url.js';
 import {
   TextEncoder,
@@ -172,7 +174,7 @@ async function createInstance(exports, className, hex, name, storage, env,
   jurisdiction) {
   const cls = exports[className];
   const id = makeId(hex, name, jurisdiction);
-  const state = new DurableObjectState(id, storage);
+  const state = new DurableObjectState(id, storage, className);
   const instance = new cls(state, env);
   // From here on setAlarm() needs an alarm() handler (workerd checks once constructed).
   instanceConstructed(storage, instance);
@@ -208,6 +210,7 @@ export function setup(natives) {
   initGlobalScope(natives);
   streams.initStreams(natives);
   installIoGlobals(natives);
+  defineGlobals({ WebSocketRequestResponsePair });
   webCrypto.initCrypto(natives);
   initEncoding(natives);
   installStackFilter();
@@ -306,7 +309,10 @@ export function setup(natives) {
     dispatchFetch,
     createInstance,
     invokeAlarm,
-    configureRpc,
+    configureRpc(worker, compatibilityDate, flags, limits) {
+      configureRpc(worker, compatibilityDate, flags, limits);
+      configureWebSockets(compatibilityDate, flags);
+    },
     invokeActor,
     invokeEntrypoint,
     invokeExport,

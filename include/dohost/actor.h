@@ -89,6 +89,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
   struct PendingEvent {
     Event event;
     Fail fail;
+    // The event's reply went through outputGate(), which lets only the
+    // first answer out: a reset may then fail it while it runs.
+    bool failOnReset = false;
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
@@ -118,6 +121,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;
   std::function<bool()> busy_;
+  // The object outputGate() last wrapped a reply for; the dispatch() that
+  // follows it for that object is an event a reset may fail.
+  std::string lastGuardedKey_;
   // Expires with the host: tasks it posted to the loop check it first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<StorageHost> storage_;  // ctx.storage of the instances

@@ -45,8 +45,8 @@ class Outbound {
  public:
   virtual ~Outbound() = default;
   // Starts `request`; `done` runs once on `loop`, when the response head has arrived (the body
-  // then streams in) or the request failed. The returned function cancels the request: `done`
-  // is then not called, and a response body already handed over fails.
+  // then streams in) or the request failed. The returned function, called on `loop`, cancels
+  // the request: `done` is then not called, and a response body already handed over fails.
   virtual std::function<void()> send(OutboundRequest request,
                                      EventLoop& loop,
                                      std::function<void(OutboundResult)> done) = 0;

@@ -3,6 +3,7 @@
 // live in namespace.js and durable_object_id.js.
 
 import { DurableObjectId } from './durable_object_id.js';
+import { Hibernation, initHibernation } from './hibernation.js';
 import { attachCtxExports } from './ctx_exports.js';
 import { makeDurableObjectStub } from './rpc.js';
 import { initSql } from './sql.js';
@@ -12,6 +13,7 @@ let natives;
 
 export function initDurableObjects(hostNatives) {
   natives = hostNatives;
+  initHibernation(hostNatives);
   initSql(hostNatives);
   initStorage(hostNatives);
 }
@@ -29,12 +31,15 @@ export function makeStub(nsHandle, id) {
 export class DurableObjectState {
   #storage;
   #handle;
+  #hibernation;
   // blockConcurrencyWhile() work the constructor started; null once the
   // instance is constructed.
   #constructorBlockers = [];
 
-  constructor(id, storageHandle) {
+  constructor(id, storageHandle, className = '') {
     this.id = id;
+    this.#hibernation = new Hibernation(className, DurableObjectId.hexOf(id),
+      id.name);
     this.#handle = storageHandle;
     this.#storage = makeStorage(storageHandle, (fn) =>
       this.blockConcurrencyWhile(fn));
@@ -46,6 +51,43 @@ export class DurableObjectState {
   }
 
   waitUntil(promise) {}
+
+  // The WebSocket hibernation API (hibernation.js).
+  acceptWebSocket(ws, tags = undefined) {
+    return this.#hibernation.acceptWebSocket(ws, tags);
+  }
+
+  getWebSockets(tag = undefined) {
+    return this.#hibernation.getWebSockets(tag);
+  }
+
+  getTags(ws) {
+    return this.#hibernation.getTags(ws);
+  }
+
+  setWebSocketAutoResponse(pair = undefined) {
+    return this.#hibernation.setWebSocketAutoResponse(pair);
+  }
+
+  getWebSocketAutoResponse() {
+    return this.#hibernation.getWebSocketAutoResponse();
+  }
+
+  getWebSocketAutoResponseTimestamp(ws) {
+    return this.#hibernation.getWebSocketAutoResponseTimestamp(ws);
+  }
+
+  // TODO(conform): hibernatable event timeouts are not enforced; these
+  // fail loudly instead.
+  setHibernatableWebSocketEventTimeout() {
+    throw new Error(
+      'setHibernatableWebSocketEventTimeout() is not implemented in dohost.');
+  }
+
+  getHibernatableWebSocketEventTimeout() {
+    throw new Error(
+      'getHibernatableWebSocketEventTimeout() is not implemented in dohost.');
+  }
 
   // Closes the object's input gate until callback() settles: no other event
   // starts meanwhile (the host queues them). The callback starts in a

@@ -7,6 +7,7 @@
 import { DurableObject, RpcTarget, WorkerEntrypoint } from './workers.js';
 import { Request, requestFromWire } from '../web/request.js';
 import { Response } from '../web/response.js';
+import { webSocketFromToken, webSocketToToken } from '../web/websocket.js';
 import { Headers, headersToList } from '../web/headers.js';
 import { Blob, bytesOfBlob } from '../web/blob.js';
 import { isReadableStream, ReadableStream } from '../web/streams.js';
@@ -166,8 +167,9 @@ function webDescriptor(value) {
       value.redirect, bodyDescriptor(value)];
   }
   if (value instanceof Response) {
+    const ws = value.webSocket === null ? null : webSocketToToken(value.webSocket);
     return ['p', value.status, value.statusText,
-      headersToList(value.headers), bodyDescriptor(value)];
+      headersToList(value.headers), bodyDescriptor(value), ws];
   }
   return streamDescriptor(value);
 }
@@ -235,6 +237,7 @@ function webFromDescriptor(descriptor) {
         status: rest[0],
         statusText: rest[1],
         headers: rest[2],
+        webSocket: rest[4] ? webSocketFromToken(rest[4]) : null,
       });
     }
   }

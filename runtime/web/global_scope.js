@@ -3,7 +3,7 @@
 
 import { DOMException } from './dom_exception.js';
 import { inspectByGetters } from './inspect_hook.js';
-import { isGlobalScope } from './scope.js';
+import { currentScope, isGlobalScope } from './scope.js';
 import { setTimeout, clearTimeout } from './timers.js';
 import {
   finishInterface,
@@ -77,12 +77,11 @@ export class Navigator {
           "of type 'string'.",
       );
     }
-    // TODO(conform): sendBeacon() needs outbound fetch; it throws until
-    // fetch() exists.
-    if (typeof globalThis.fetch !== 'function') {
-      throw new Error('navigator.sendBeacon() is not implemented in dohost.');
-    }
-    globalThis.fetch(`${url}`, { method: 'POST', body }).catch(() => {});
+    // A POST that is not awaited: the request stays open until it is sent,
+    // as ctx.waitUntil() would keep it.
+    const sending = globalThis.fetch(`${url}`, { method: 'POST', body })
+      .then((response) => response.body?.cancel(), () => {});
+    currentScope()?.waitUntil(sending);
     return true;
   }
 }

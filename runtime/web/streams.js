@@ -7,7 +7,8 @@
 // reference implementation; this module patches the argument checks whose
 // messages workerd words differently, so a Worker sees workerd's text for
 // the common mistakes (a locked stream, a released reader, a BYOB reader on
-// a default stream). Compression runs in zlib (natives.zlib*).
+// a default stream). Compression runs in zlib and libbrotli
+// (natives.zlib*).
 
 import {
   ByteLengthQueuingStrategy,
@@ -105,6 +106,9 @@ const kWriterLocked = 'This WritableStream is currently locked to a writer.';
 const kReleased = 'This ReadableStream reader has been released.';
 
 function isReadableStream(value) {
+  // Most values are no stream: say so before the brand check, which throws
+  // (and captures a stack) to say no.
+  if (!(value instanceof PolyfillReadableStream)) return false;
   try {
     Reflect.getOwnPropertyDescriptor(ReadableStream.prototype, 'locked')
       .get.call(value);
@@ -412,7 +416,15 @@ inspectByGetters(TextDecoderStream);
 // ===========================================================================
 // CompressionStream, DecompressionStream
 
-const kFormats = new Set(['gzip', 'deflate', 'deflate-raw']);
+const kFormats = new Set(['gzip', 'deflate', 'deflate-raw', 'brotli']);
+
+// workerd's messages, by the failure code of natives.zlibPush.
+const kZlibFailures = [
+  'Decompression failed.',
+  'Decompression failed.',
+  'Called close() on a decompression stream with incomplete data',
+  'Trailing bytes after end of compressed data',
+];
 
 function checkFormat(iface, args) {
   if (args.length < 1) {
@@ -422,11 +434,6 @@ function checkFormat(iface, args) {
     );
   }
   const format = `${args[0]}`;
-  if (format === 'brotli') {
-    // TODO(conform): brotli is not wired to a library yet; it throws.
-    throw new TypeError(
-      `${iface} format "brotli" is not implemented in dohost.`);
-  }
   if (!kFormats.has(format)) {
     throw new TypeError(
       `The compression format must be either 'deflate', 'deflate-raw', ` +
@@ -451,10 +458,7 @@ function zlibTransform(format, compress) {
   };
   const push = (bytes, finish, controller) => {
     const out = natives.zlibPush(handle, bytes, finish);
-    if (out === null) {
-      throw new TypeError(compress ? 'Compression failed.' :
-        'Decompression failed.');
-    }
+    if (typeof out === 'number') throw new TypeError(kZlibFailures[out]);
     if (out.length > 0) controller.enqueue(out);
   };
   return markBytes(new TransformStream({

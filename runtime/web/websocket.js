@@ -16,6 +16,19 @@ import { bufferSourceBytes, isBufferSource, requireNew } from './webidl.js';
 
 const kConstruct = Symbol('WebSocket');
 
+// workerd's web_socket_auto_reply_to_close (on from compatibility date
+// 2026-04-07): a Close from the peer is answered at once with the same code
+// and reason, and the close event sees readyState CLOSED.
+let autoReplyToClose = false;
+
+export function configureWebSockets(compatibilityDate, flags) {
+  autoReplyToClose =
+    flags.includes('web_socket_auto_reply_to_close') ||
+    (compatibilityDate >= '2026-04-07' &&
+      !flags.includes('web_socket_manual_reply_to_close'));
+}
+const kMaxAttachment = 16384;
+
 const kNotAccepted =
   'You must call one of accept() or state.acceptWebSocket() on this ' +
   'WebSocket before sending messages.';
@@ -52,6 +65,7 @@ export class WebSocket extends EventTarget {
   #errored = false;
   #handlers = { open: null, message: null, close: null, error: null };
   #attachment = undefined;
+  #hook = null;
 
   constructor(...args) {
     requireNew(new.target, 'WebSocket');
@@ -96,6 +110,15 @@ export class WebSocket extends EventTarget {
       released: ws.#released,
       release() {
         ws.#released = true;
+      },
+      // Accepts for the hibernation API: events go to `hook` instead of
+      // listeners.
+      acceptHibernatable(hook) {
+        ws.#accepted = true;
+        ws.#hook = hook;
+        ioNatives().wsListen(ws.#handle, (kind, data, code) =>
+          ws.#receive(kind, data, code),
+        );
       },
       attachment: () => ws.#attachment,
       setAttachment(value) {
@@ -152,6 +175,11 @@ export class WebSocket extends EventTarget {
     if (this.#released) {
       throw new TypeError(
         "Can't accept() WebSocket that was already used in a response.",
+      );
+    }
+    if (this.#hook !== null) {
+      throw new TypeError(
+        "Can't accept() WebSocket after enabling hibernation.",
       );
     }
     if (this.#accepted) return;
@@ -217,8 +245,14 @@ export class WebSocket extends EventTarget {
   }
 
   serializeAttachment(value) {
-    const bytes = structuredClone(value);
-    this.#attachment = bytes;
+    const size = ioNatives().serializedSize(value);
+    if (size > kMaxAttachment) {
+      throw new Error(
+        `A WebSocket 'attachment' cannot be larger than ${kMaxAttachment} ` +
+          `bytes.'attachment' was ${size} bytes.`,
+      );
+    }
+    this.#attachment = structuredClone(value);
   }
 
   deserializeAttachment() {
@@ -277,6 +311,22 @@ export class WebSocket extends EventTarget {
   // One event from the host end: a message, the peer's close, a lost
   // connection or a protocol error.
   #receive(kind, data, code) {
+    if (
+      kind === 'close' &&
+      autoReplyToClose &&
+      !this.#closedOutgoing &&
+      !this.#released &&
+      !this.#errored
+    ) {
+      this.#closedOutgoing = true;
+      ioNatives().wsSend(this.#handle, 'close', data, code);
+    }
+    if (kind !== 'text' && kind !== 'binary') this.#closedIncoming = true;
+    if (kind === 'error') this.#errored = true;
+    if (this.#hook !== null) {
+      this.#hook(kind, data, code);
+      return;
+    }
     if (kind === 'text' || kind === 'binary') {
       this.#dispatch(new MessageEvent('message', { data }));
       return;
@@ -308,6 +358,28 @@ Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, {
   value: 'WebSocket',
   configurable: true,
 });
+
+// Hands an unaccepted end over to another isolate or object (a Response
+// crossing RPC): the end is parked in the host and `token` picks it up.
+export function webSocketToToken(ws) {
+  const state = wsState(ws);
+  if (state.released) {
+    throw new TypeError(
+      "Can't return WebSocket that was already used in a response.",
+    );
+  }
+  if (state.accepted) {
+    throw new TypeError(
+      "Can't return WebSocket in a Response after calling accept().",
+    );
+  }
+  state.release();
+  return ioNatives().wsPark(state.handle);
+}
+
+export function webSocketFromToken(token) {
+  return new WebSocket(kConstruct, ioNatives().wsUnpark(token));
+}
 
 // Internal access, for Response and the hibernation API.
 export function webSocketState(ws) {

@@ -67,7 +67,18 @@ void ActorHost::installNatives() {
 }
 
 rpc::Reply ActorHost::outputGate(const rpc::Target& target, rpc::Reply reply) {
-  return storage_->outputGate(target.className + "/" + target.objectId, std::move(reply));
+  auto key = target.className + "/" + target.objectId;
+  auto gated = storage_->outputGate(key, std::move(reply));
+  // Only the first answer leaves: a reset may answer with its error while
+  // the event still runs (instances.cpp), and the event's own answer is
+  // then dropped.
+  lastGuardedKey_ = key;
+  auto sent = std::make_shared<bool>(false);
+  return [gated = std::move(gated), sent](rpc::Message message) {
+    if (*sent) return;
+    *sent = true;
+    gated(std::move(message));
+  };
 }
 
 rpc::Target ActorHost::namespaceTarget(int handle) {

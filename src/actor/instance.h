@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct ActorHost::Instance {
   std::deque<PendingEvent> queue;
   int gateLocks = 0;  // blockConcurrencyWhile() callbacks not yet settled
   int running = 0;    // events started whose result has not settled
+  // The running events a reset fails at once, by event number.
+  std::map<uint64_t, Fail> failOnReset;
+  uint64_t nextEvent = 1;
   bool pumpScheduled = false;
   std::unique_ptr<boost::asio::steady_timer> idleTimer;
 };

@@ -127,7 +127,9 @@ void ActorHost::dispatch(const rpc::Target& target, Event event, Fail fail) {
   }
   auto& instance = instanceFor(target);
   if (instance.idleTimer) instance.idleTimer->cancel();
-  instance.queue.push_back(PendingEvent{std::move(event), std::move(fail)});
+  bool guarded = lastGuardedKey_ == instance.key;
+  lastGuardedKey_.clear();
+  instance.queue.push_back(PendingEvent{std::move(event), std::move(fail), guarded});
   // dispatch() runs in a loop task of its own: the first waiting event may
   // start here; any other waits for a task of its own, so that each one's
   // synchronous code and microtasks finish before the next begins.
@@ -177,6 +179,8 @@ void ActorHost::start(Instance& instance, PendingEvent pending) {
   auto* isolate = isolate_.v8();
   v8::HandleScope scope(isolate);
   instance.running++;
+  auto number = instance.nextEvent++;
+  if (pending.failOnReset) instance.failOnReset.emplace(number, pending.fail);
   // The event and every continuation it awaits run as this object's work,
   // not as part of whatever request ran last (see runtime/web/scope.js).
   auto context = isolate_.context();
@@ -185,10 +189,11 @@ void ActorHost::start(Instance& instance, PendingEvent pending) {
   context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
   auto key = instance.key;
   auto generation = instance.generation;
-  auto finished = [this, key, generation](v8::Local<v8::Value>) {
+  auto finished = [this, key, generation, number](v8::Local<v8::Value>) {
     auto* done = find(key, generation);
     if (!done) return;
     done->running--;
+    done->failOnReset.erase(number);
     maybeIdle(*done);
   };
   isolate_.whenSettled(result, finished, finished);
@@ -242,8 +247,10 @@ void ActorHost::reset(Instance& instance, v8::Local<v8::Value> error) {
   auto owned = std::move(instances_[instance.key]);
   instances_.erase(owned->key);
   storageHandles_[owned->storageHandle] = nullptr;
-  // TODO(conform): events already running keep running and answer when
-  // they end; workerd fails them with the reset error at once.
+  // Events already running fail at once, as on workerd (their own answer,
+  // when they end, is dropped); so do the events still waiting.
+  // TODO(conform): an alarm already running finishes normally.
+  for (auto& [number, failRunning] : owned->failOnReset) failRunning(error);
   for (auto& waiting : owned->queue) waiting.fail(error);
 }
 

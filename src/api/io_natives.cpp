@@ -3,6 +3,7 @@
 // isolate only while this object is alive (they hold a weak reference to its state).
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include "dohost/assert.h"
@@ -30,6 +31,18 @@ struct IoNatives::State {
 namespace {
 
 using Info = v8::FunctionCallbackInfo<v8::Value>;
+
+// WebSocket ends on their way between isolates (a Response crossing RPC), by token.
+struct Parked {
+  std::mutex mutex;
+  std::uint64_t next = 1;
+  std::map<std::uint64_t, std::shared_ptr<WebSocketEnd>> ends;
+};
+
+Parked& parked() {
+  static Parked instance;
+  return instance;
+}
 
 v8::Local<v8::Uint8Array> toUint8Array(v8::Isolate* isolate, std::string_view bytes) {
   auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
@@ -310,6 +323,59 @@ void IoNatives::install() {
           return {};
         });
       });
+    });
+  });
+
+  // wsPark(handle): takes the end out of this isolate for another to pick up; returns a token.
+  isolate_.addNative("wsPark", [weak](const Info& info) {
+    guarded(info, "wsPark", [&] {
+      auto state = weak.lock();
+      auto it = state->sockets.find(handleOf(info));
+      if (it == state->sockets.end()) {
+        return js::throwError(info.GetIsolate(), "TypeError", "This WebSocket is gone.");
+      }
+      auto& lot = parked();
+      std::lock_guard<std::mutex> lock(lot.mutex);
+      std::uint64_t token = lot.next++;
+      it->second->unlisten();
+      lot.ends[token] = std::move(it->second);
+      state->sockets.erase(it);
+      info.GetReturnValue().Set(double(token));
+    });
+  });
+
+  // wsUnpark(token): adopts a parked end; returns its handle here.
+  isolate_.addNative("wsUnpark", [weak](const Info& info) {
+    guarded(info, "wsUnpark", [&] {
+      auto state = weak.lock();
+      auto token = std::uint64_t(info[0]->NumberValue(info.GetIsolate()->GetCurrentContext())
+                                     .FromMaybe(0));
+      std::shared_ptr<WebSocketEnd> end;
+      {
+        auto& lot = parked();
+        std::lock_guard<std::mutex> lock(lot.mutex);
+        auto it = lot.ends.find(token);
+        if (it != lot.ends.end()) {
+          end = std::move(it->second);
+          lot.ends.erase(it);
+        }
+      }
+      if (!end) {
+        return js::throwError(info.GetIsolate(), "TypeError", "This WebSocket is gone.");
+      }
+      int handle = state->add();
+      state->sockets[handle] = std::move(end);
+      info.GetReturnValue().Set(handle);
+    });
+  });
+
+  // serializedSize(value): the bytes of `value` in V8's serialization (a WebSocket attachment's
+  // size, which workerd limits).
+  isolate_.addNative("serializedSize", [](const Info& info) {
+    guarded(info, "serializedSize", [&] {
+      auto bytes = js::serialize(info.GetIsolate(), info[0]);
+      if (!bytes) return;  // a DataCloneError is thrown
+      info.GetReturnValue().Set(double(bytes->size()));
     });
   });
 

@@ -67,7 +67,8 @@ void installCompression(js::Isolate& isolate) {
       info.GetReturnValue().Set(object);
     });
   });
-  // zlibPush(handle, bytes, finish) -> Uint8Array, or null for bad data.
+  // zlibPush(handle, bytes, finish) -> Uint8Array, or the ZlibStream
+  // failure code (1 corrupt, 2 truncated, 3 trailing bytes).
   isolate.addNative("zlibPush", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
     guarded(info, "zlibPush", [&] {
       DOHOST_REQUIRE(info[0]->IsObject() && info[0].As<v8::Object>()->InternalFieldCount() == 1,
@@ -76,7 +77,8 @@ void installCompression(js::Isolate& isolate) {
           static_cast<ZlibHandle*>(info[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
       auto out = handle->stream->push(viewOf(info[1]), info[2]->IsTrue());
       if (!out) {
-        info.GetReturnValue().SetNull();
+        // Why it failed, for runtime/web/streams.js to word the error.
+        info.GetReturnValue().Set(static_cast<int>(handle->stream->failure()));
         return;
       }
       info.GetReturnValue().Set(toUint8Array(info.GetIsolate(), *out));

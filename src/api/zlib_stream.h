@@ -1,5 +1,6 @@
-// ZlibStream: one gzip, deflate or deflate-raw compressor or decompressor
-// fed in chunks, behind CompressionStream and DecompressionStream.
+// ZlibStream: one gzip, deflate, deflate-raw or brotli compressor or
+// decompressor fed in chunks, behind CompressionStream and
+// DecompressionStream.
 #pragma once
 
 #include <memory>
@@ -11,22 +12,32 @@ namespace dohost::api {
 
 class ZlibStream {
  public:
-  enum class Format { kGzip, kDeflate, kDeflateRaw };
+  enum class Format { kGzip, kDeflate, kDeflateRaw, kBrotli };
 
-  // Throws dohost::Error when zlib cannot set up (out of memory).
+  // Why push() failed; each has its own message in workerd.
+  enum class Failure {
+    kNone,
+    kCorrupt,    // data that is not in the format
+    kTruncated,  // the end came before the compressed data was complete
+    kTrailing,   // bytes after the end of the compressed data
+  };
+
+  // Throws dohost::Error when the library cannot set up (out of memory).
   ZlibStream(Format format, bool compress);
   ~ZlibStream();
   ZlibStream(const ZlibStream&) = delete;
   ZlibStream& operator=(const ZlibStream&) = delete;
 
-  // Parses "gzip", "deflate" or "deflate-raw".
+  // Parses "gzip", "deflate", "deflate-raw" or "brotli".
   static std::optional<Format> parseFormat(std::string_view name);
 
   // Feeds `input` and returns the output it produced. With `finish`, ends
   // the stream: a compressor writes its trailer, a decompressor checks the
-  // data was complete. nullopt when the data is corrupt or truncated (for a
-  // decompressor) or the stream has already failed or finished.
+  // data was complete. nullopt on failure (see failure()); a failed or
+  // finished stream fails every later push.
   std::optional<std::string> push(std::string_view input, bool finish);
+
+  Failure failure() const;
 
  private:
   struct State;

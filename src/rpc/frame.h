@@ -40,6 +40,12 @@ struct Frame {
   Message payload;
 };
 
+// Whether a frame for a Worker name of `workerSize` bytes and a payload of
+// `payloadSize` bytes stays within kMaxFrameBytes.
+inline bool fits(size_t workerSize, size_t payloadSize) {
+  return workerSize <= 0xffff && payloadSize <= kMaxFrameBytes - (kHeaderSize - 4) - workerSize;
+}
+
 // The bytes that go before `payloadSize` bytes of payload.
 std::string encodeHeader(Kind kind, uint64_t id, const std::string& worker, size_t payloadSize);
 

@@ -8,6 +8,7 @@
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
@@ -18,6 +19,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "dohost/assert.h"
@@ -37,10 +39,17 @@ using Socket = Local::socket::rebind_executor<Executor>::other;
 using Acceptor = Local::acceptor::rebind_executor<Executor>::other;
 
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 
 std::string lostMessage(const std::string& worker) {
   return "Network connection lost: the dohost process running Worker \"" + worker +
          "\" went away before it answered.";
+}
+
+std::string tooLarge(const std::string& worker, size_t size) {
+  return "Cannot send a message of " + std::to_string(size) + " bytes between dohost processes "
+         "(Worker \"" + worker + "\"); the limit is " + std::to_string(frame::kMaxFrameBytes) +
+         " bytes.";
 }
 
 const char* kShuttingDown = "Network connection lost: this dohost process is shutting down.";
@@ -208,6 +217,7 @@ struct Transport::Impl : std::enable_shared_from_this<Transport::Impl> {
   std::atomic<bool> stopping{false};
   fs::path socketPath;
   std::unique_ptr<Acceptor> acceptor;  // loops[0]
+  std::unique_ptr<asio::steady_timer> retryTimer;  // loops[0]
   size_t nextLoop = 0;                 // loops[0]
 
   std::mutex mutex;
@@ -243,6 +253,11 @@ class Outgoing final : public Link {
   }
 
   void call(Pending pending) {
+    if (!frame::fits(pending.worker.size(), pending.call->size())) {
+      postFailure(loop_, pending.call, std::move(pending.onReturn),
+                  tooLarge(pending.worker, pending.call->size()));
+      return;
+    }
     uint64_t id = nextId_++;
     queue(frame::encodeHeader(frame::Kind::kCall, id, pending.worker, pending.call->size()),
           pending.call, id);
@@ -328,10 +343,17 @@ class Incoming final : public Link {
     uint64_t id = frame.id;
     // Only this process's Workers: a call that came over a socket never
     // travels on, so a stale registry cannot make calls go round in circles.
+    auto worker = frame.worker;
     transport_->router.sendLocal(
-        frame.worker, std::move(frame.payload), loop_, [weak, id](Message ret) {
+        frame.worker, std::move(frame.payload), loop_, [weak, id, worker](Message ret) {
           auto self = weak.lock();
           if (!self) return;
+          if (!frame::fits(0, ret->size())) {
+            auto answer = decodeReturn(ret);
+            answer.isError = answer.isFailure = true;
+            answer.payload = tooLarge(worker, ret->size());
+            ret = encode(answer);
+          }
           self->queue(frame::encodeHeader(frame::Kind::kReply, id, "", ret->size()), ret);
         });
   }
@@ -417,7 +439,13 @@ void Transport::Impl::accept() {
       target->context(), [self = shared_from_this(), target](ErrorCode ec, Socket socket) {
         if (self->stopping || ec == asio::error::operation_aborted) return;
         if (ec) {
+          // Out of descriptors, most likely: accepting again at once would fail again.
           log::warn("rpc", "accept failed on " + self->socketPath.string() + ": " + ec.message());
+          self->retryTimer->expires_after(kAcceptRetryDelay);
+          self->retryTimer->async_wait([self](ErrorCode waited) {
+            if (!waited && !self->stopping) self->accept();
+          });
+          return;
         } else {
           auto link = std::make_shared<Incoming>(self, *target, std::move(socket));
           {
@@ -463,6 +491,7 @@ void Transport::listen(const fs::path& socket) {
   ::chmod(socket.c_str(), 0600);
   impl_->socketPath = socket;
   impl_->acceptor = std::move(acceptor);
+  impl_->retryTimer = std::make_unique<asio::steady_timer>(loop.context());
   loop.post([impl = impl_] {
     if (!impl->stopping) impl->accept();
   });
@@ -490,6 +519,7 @@ void Transport::stop() {
     impl_->loops.front()->post([impl = impl_, &closed] {
       ErrorCode ignored;
       impl->acceptor->close(ignored);
+      impl->retryTimer->cancel();
       closed.set_value();
     });
     closed.get_future().wait();

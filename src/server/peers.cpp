@@ -83,7 +83,8 @@ void Peers::start(const std::vector<Worker*>& workers) {
                                 "; other processes now reach this one");
     }
     registry_->add(entry);
-    registered_.push_back(entry.worker);
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    registered_.push_back(entry);
   }
   log::info("registry", "registered folder=" + registry_->dir().string() +
                             " socket=" + registry_->socketPathFor(pid_).string());
@@ -92,11 +93,13 @@ void Peers::start(const std::vector<Worker*>& workers) {
 void Peers::stop() {
   if (stopped_) return;
   stopped_ = true;
-  // Peers first stop seeing this process, then its connections close.
-  if (registry_) {
-    for (const auto& worker : registered_) registry_->remove(worker, pid_);
-  }
+  // The watcher first, so it does not put the entries back; then peers
+  // stop seeing this process; then its connections close.
   if (watcher_) watcher_->stop();
+  if (registry_) {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    for (const auto& entry : registered_) registry_->remove(entry.worker, pid_);
+  }
   router_.setRemote(nullptr);
   if (transport_) transport_->stop();
 }
@@ -142,6 +145,15 @@ std::map<std::pair<std::string, std::string>, Peers::Status> Peers::announce() {
 void Peers::onRegistryChange() {
   auto entries = watcher_->entries();
   std::lock_guard<std::mutex> lock(statusMutex_);
+  // An entry of ours that is gone was removed by a newer process that ran
+  // the same Worker and has exited: this process serves the Worker again.
+  // (One that another live process overwrote stays theirs.)
+  for (const auto& entry : registered_) {
+    if (entries.count(entry.worker) == 0) {
+      log::info("registry", "registered again worker=" + entry.worker);
+      registry_->add(entry);
+    }
+  }
   if (!announced_) return;
   for (size_t i = 0; i < watched_.size(); ++i) {
     bool now = isConnected(watched_[i], entries);

@@ -74,13 +74,14 @@ class Peers {
   std::unique_ptr<rpc::Registry> registry_;
   std::unique_ptr<rpc::RegistryWatcher> watcher_;
   std::unique_ptr<rpc::Transport> transport_;
-  std::vector<std::string> registered_;
+
   std::vector<Watched> watched_;
   bool stopped_ = false;
 
   std::mutex statusMutex_;
   bool announced_ = false;        // guarded by statusMutex_
   std::vector<bool> lastStatus_;  // per watched_, guarded by statusMutex_
+  std::vector<rpc::RegistryEntry> registered_;  // this process's, guarded by statusMutex_
 };
 
 }  // namespace dohost::server

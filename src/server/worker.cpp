@@ -114,6 +114,7 @@ std::vector<std::string> Worker::startOnLoop() {
   web_->install();
   io_ = std::make_unique<api::IoNatives>(*isolate_, outbound_);
   io_->install();
+  installActorEvents(*isolate_, *actors_, config_.name);
   actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),

@@ -20,6 +20,10 @@
 
 namespace dohost::server {
 
+// Registers natives.actorDispatch, which runs a function as an event of one of the Worker's
+// Durable Objects (the WebSocket hibernation API); actor_events.cpp.
+void installActorEvents(js::Isolate& isolate, actor::ActorHost& actors, const std::string& worker);
+
 class Worker {
  public:
   Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,

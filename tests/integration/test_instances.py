@@ -57,6 +57,14 @@ class InstanceTest(DohostTestCase):
             "after": {"construction": 2, "calls": 1, "log": ["after"]},
         })
 
+    def test_reset_fails_the_events_still_running(self):
+        server = self.serve("lifecycle/wrangler.jsonc")
+        self.assertEqual(self.fetch_json(server, "/failWhileRunning"), {
+            "running": {"error": "Error: blockConcurrencyWhile fails"},
+            "failed": {"error": "Error: blockConcurrencyWhile fails"},
+            "freed": True,
+        })
+
     def test_failed_constructor_is_constructed_again_by_the_next_call(self):
         server = self.serve("lifecycle/wrangler.jsonc")
         self.assertEqual(self.fetch_json(server, "/ctorThrows"), {

@@ -210,3 +210,25 @@ class WorkerWebSockets(DohostTestCase):
         self.assertEqual(status, 500)
         self.server.wait_for_line(
             "TypeError: Can't return WebSocket in a Response after calling accept().")
+
+
+class AutoReplyToClose(DohostTestCase):
+    """From compatibility date 2026-04-07 a Close is echoed at once, as workerd does."""
+
+    def test_a_close_is_answered_with_its_own_code_and_reason(self):
+        server = self.serve("web-io-autoreply/wrangler.jsonc")
+        ws = WebSocket.connect(server.port, "/echo")
+        self.addCleanup(ws.close)
+        ws.send_close(1000, "client bye")
+        self.assertEqual(ws.recv(), ("close", 1000, "client bye"))
+        self.assertTrue(ws.wait_closed())
+        # The close event sees readyState CLOSED; the handler's own close() does nothing.
+        server.wait_for_line(r"\[web-io-autoreply\] close event 1000 client bye true CloseEvent 3")
+
+    def test_a_close_without_code_is_answered_without_one(self):
+        server = self.serve("web-io-autoreply/wrangler.jsonc")
+        ws = WebSocket.connect(server.port, "/echo")
+        self.addCleanup(ws.close)
+        ws.send_close()
+        self.assertEqual(ws.recv(), ("close", None, ""))
+        server.wait_for_line(r"\[web-io-autoreply\] close event 1005  true CloseEvent 3")

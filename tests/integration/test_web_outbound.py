@@ -236,3 +236,15 @@ class OutboundHttps(FetchTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OutboundFetchFromADurableObject(FetchTestCase):
+    def test_a_durable_object_fetches_as_a_worker_does(self):
+        self.server = self.serve("web-hibernation/wrangler.jsonc")
+        status, _, body = self.server.get(f"/?target={self.target.base}")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), {
+            "method": "POST", "path": "/echo?from=object",
+            "headers": [["Content-Length", "11"], ["Host", f"127.0.0.1:{self.target.port}"],
+                        ["Content-Type", "text/plain;charset=UTF-8"]],
+            "body": "object body"})

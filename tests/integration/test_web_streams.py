@@ -1,6 +1,6 @@
 """Streams and bodies as streams. The expected answers in
 workers/web-streams/expected.json are workerd's (2026-11-23) for the same
-Worker, except brotli, which dohost refuses by name."""
+Worker."""
 import gzip
 import json
 import os

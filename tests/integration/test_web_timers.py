@@ -165,6 +165,11 @@ class WebTimers(DohostTestCase):
         self.server.wait_for_line(
             r"\[web-timers\] Uncaught \(in promise\) Error: waitUntil rejected")
 
+    def test_send_beacon_posts_after_the_response(self):
+        self.assertEqual(self.json("/beacon"), True)
+        self.server.wait_for_line(r"POST /beacon-sink 200")
+        self.assertEqual(self.json("/fired?after=0"), ["beacon POST ping"])
+
     def test_durable_object_timers_outlive_the_call_that_set_them(self):
         self.assertEqual(self.server.get("/do-arm?label=a")[2], "armed")
         self.assertEqual(self.json("/do-fired"), ["a"])

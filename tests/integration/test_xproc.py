@@ -10,9 +10,18 @@ import re
 import signal
 import subprocess
 import threading
+import time
 import unittest
 
 from harness import BIN, WORKERS, Dohost, DohostTestCase
+
+def wait_until(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
 
 NOT_FOUND = 'Worker "xproc-back" not found. Make sure it is running locally.'
 LOST = ('Network connection lost: the dohost process running Worker "xproc-back" '
@@ -254,6 +263,24 @@ class PeerComesAndGoes(CrossProcessCase):
         back.start()
         self.wait_state(front, REMOTE_LINE, "[connected]")
         self.assertEqual(self.get_json(front, "/hit"), {"value": 1})
+
+    def test_a_second_process_of_the_same_worker_takes_over_then_hands_back(self):
+        first = self.serve("xproc-back/wrangler.jsonc")
+        front = self.serve("xproc-front/wrangler.jsonc")
+        self.assertEqual(self.get_json(front, "/hit"), {"value": 1})
+        second = self.serve("xproc-back/wrangler.jsonc")
+        self.assertIn(f'warn registry: Worker "xproc-back" is also run by dohost process '
+                      f'{first.process.pid}; other processes now reach this one', second.output())
+        entry = os.path.join(self.registry, "xproc-back.json")
+        with open(entry) as f:
+            self.assertEqual(json.load(f)["pid"], second.process.pid)
+        self.assertEqual(self.get_json(front, "/hit"), {"value": 2})
+
+        # When the newer one exits, the first serves the Worker again.
+        self.assertEqual(second.stop(), 0)
+        wait_until(lambda: os.path.exists(entry) and json.load(open(entry))["pid"] ==
+                   first.process.pid)
+        self.assertEqual(self.get_json(front, "/hit"), {"value": 3})
 
     def test_stale_entry_of_a_dead_process_is_ignored_and_removed(self):
         # A process that exited at once: its pid is free.

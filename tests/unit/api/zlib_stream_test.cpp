@@ -24,7 +24,7 @@ TEST(ZlibStream, DeflateRawOfHelloIsTheKnownBytes) {
 TEST(ZlibStream, EveryFormatRoundTripsInSmallChunks) {
   std::string text;
   for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + "\n";
-  for (auto format : {Format::kGzip, Format::kDeflate, Format::kDeflateRaw}) {
+  for (auto format : {Format::kGzip, Format::kDeflate, Format::kDeflateRaw, Format::kBrotli}) {
     auto packed = run(format, true, text);
     ZlibStream inflater(format, false);
     std::string out;
@@ -44,22 +44,37 @@ TEST(ZlibStream, GzipHeaderIsWorkerds) {
   EXPECT_EQ(packed.substr(0, 10), std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10));
 }
 
-TEST(ZlibStream, CorruptOrTruncatedDataFails) {
+TEST(ZlibStream, CorruptTruncatedAndTrailingDataFailEachTheirWay) {
+  using Failure = ZlibStream::Failure;
   ZlibStream corrupt(Format::kGzip, false);
-  EXPECT_FALSE(corrupt.push(std::string("\x01\x02\x03\x04", 4), false));
+  EXPECT_FALSE(corrupt.push(std::string("\x01\x02\x03\x04\x05", 5), false));
+  EXPECT_EQ(corrupt.failure(), Failure::kCorrupt);
   EXPECT_FALSE(corrupt.push("", true));  // a failed stream stays failed
 
-  auto packed = run(Format::kDeflate, true, "some text that compresses");
-  ZlibStream truncated(Format::kDeflate, false);
-  EXPECT_TRUE(truncated.push(packed.substr(0, packed.size() / 2), false));
-  EXPECT_FALSE(truncated.push("", true));
+  for (auto format : {Format::kGzip, Format::kBrotli}) {
+    auto packed = run(format, true, "some text that compresses, some text that compresses");
+    ZlibStream truncated(format, false);
+    EXPECT_TRUE(truncated.push(packed.substr(0, packed.size() / 2), false));
+    EXPECT_FALSE(truncated.push("", true));
+    EXPECT_EQ(truncated.failure(), Failure::kTruncated);
+
+    ZlibStream trailing(format, false);
+    EXPECT_FALSE(trailing.push(packed + "xx", false));
+    EXPECT_EQ(trailing.failure(), Failure::kTrailing);
+  }
+}
+
+TEST(ZlibStream, BrotliOfHelloIsTheKnownBytes) {
+  // The bytes workerd's CompressionStream("brotli") gives for "hello".
+  EXPECT_EQ(run(Format::kBrotli, true, "hello"), std::string("\x05\x02\x80hello\x03", 9));
 }
 
 TEST(ZlibStream, ParsesTheFormatNames) {
   EXPECT_EQ(ZlibStream::parseFormat("gzip"), Format::kGzip);
   EXPECT_EQ(ZlibStream::parseFormat("deflate"), Format::kDeflate);
   EXPECT_EQ(ZlibStream::parseFormat("deflate-raw"), Format::kDeflateRaw);
-  EXPECT_EQ(ZlibStream::parseFormat("brotli"), std::nullopt);
+  EXPECT_EQ(ZlibStream::parseFormat("brotli"), Format::kBrotli);
+  EXPECT_EQ(ZlibStream::parseFormat("zip"), std::nullopt);
 }
 
 }  // namespace

@@ -89,5 +89,13 @@ TEST(FrameDecoder, RefusesAnUnknownKindAndAPayloadThatIsNotAMessage) {
   EXPECT_TRUE(frames.empty());
 }
 
+TEST(FrameSize, KeepsEveryFrameWithinTheLimit) {
+  EXPECT_TRUE(fits(3, kMaxFrameBytes - (kHeaderSize - 4) - 3));
+  EXPECT_FALSE(fits(3, kMaxFrameBytes - (kHeaderSize - 4) - 2));
+  EXPECT_FALSE(fits(0x10000, 16));
+  EXPECT_EQ(encodeHeader(Kind::kCall, 1, "abc", kMaxFrameBytes - (kHeaderSize - 4) - 3).size(),
+            kHeaderSize + 3);
+}
+
 }  // namespace
 }  // namespace dohost::rpc::frame

@@ -27,7 +27,9 @@ class Recorder extends DurableObject {
     await this.ctx.storage.put("plan", plan);
     const at = Date.now() + ms;
     await this.ctx.storage.setAlarm(at);
-    return at;
+    // The time the alarm was set for: a time already past is clamped to now, which is later than
+    // `at` when the clock ticked between the two calls (a busy machine).
+    return await this.ctx.storage.getAlarm();
   }
 
   async state() {

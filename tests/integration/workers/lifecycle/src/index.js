@@ -188,6 +188,15 @@ const routes = {
     const after = await env.OBJ.getByName("fail-in-block").visit("after");
     return { failed, waiting, after };
   },
+  // An event still awaiting I/O when the object is reset fails at once.
+  async failWhileRunning(url, env) {
+    const stub = env.OBJ.getByName("fail-running");
+    const running = settle(stub.awaitHold());
+    const failed = await settle(stub.failInBlock());
+    const result = { running: await running, failed };
+    result.freed = await env.HELPER.getByName("holder").free();
+    return result;
+  },
   async ctorThrows(url, env) {
     const first = await settle(env.OBJ.getByName("ctor-throws").visit("a"));
     const again = await env.OBJ.getByName("ctor-throws").visit("c");

@@ -113,7 +113,7 @@ async function errors() {
 async function compression() {
   const text = "hello hello hello hello";
   const out = {};
-  for (const format of ["gzip", "deflate", "deflate-raw"]) {
+  for (const format of ["gzip", "deflate", "deflate-raw", "brotli"]) {
     const bytes = await compress(format, text);
     const back = new Response(
       new Response(bytes).body.pipeThrough(new DecompressionStream(format)),
@@ -122,6 +122,18 @@ async function compression() {
   }
   out.deflateRawHello = [...(await compress("deflate-raw", "hello"))];
   out.deflateHello = [...(await compress("deflate", "hello"))];
+  out.brotliHello = [...(await compress("brotli", "hello"))];
+  const gz = await compress("gzip", "hello hello hello");
+  const decompress = (bytes, format) => new Response(
+    new Response(bytes).body.pipeThrough(new DecompressionStream(format)),
+  ).text().then((t) => t, (e) => [e.name, e.message]);
+  out.failures = {
+    truncated: await decompress(gz.slice(0, 10), "gzip"),
+    corrupt: await decompress(new Uint8Array([1, 2, 3, 4]), "gzip"),
+    trailing: await decompress(new Uint8Array([...gz, 1, 2]), "gzip"),
+    empty: await decompress(new Uint8Array(0), "gzip"),
+    brotliCorrupt: await decompress(new Uint8Array([1, 2, 3, 4, 5]), "brotli"),
+  };
   return out;
 }
 

@@ -324,6 +324,11 @@ export default {
           passThrough: attempt(() => ctx.passThroughOnException()),
           wrongThis: attempt(() => ctx.waitUntil.call({}, Promise.resolve())),
         });
+      case "/beacon":
+        return Response.json(navigator.sendBeacon(new URL("/beacon-sink", url), "ping"));
+      case "/beacon-sink":
+        fired.push(`beacon ${request.method} ${await request.text()}`);
+        return new Response("sunk");
       case "/do-arm":
         return new Response(await env.TICKER.getByName("t").arm(url.searchParams.get("label"), 20));
       case "/do-fired":
