@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compat_flags.h"
 #include "dev_vars.h"
 #include "jsonc.h"
 #include "migrations.h"
@@ -109,6 +111,16 @@ bool isCompatibilityDate(const std::string& date) {
   int month = std::stoi(date.substr(5, 2));
   int day = std::stoi(date.substr(8, 2));
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// Today's date in UTC as YYYY-MM-DD, the form compatibility dates take.
+std::string todayUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
 }
 
 // nlohmann/json's parse error without its prefix and its echo of the input:
@@ -501,7 +513,24 @@ void ConfigReader::readCompatibility(const Json& document) {
                  "\"2025-01-01\"");
     }
   }
+  // As wrangler dev refuses a date after today (miniflare's check) and workerd an unknown flag.
+  if (!config_.compatibilityDate.empty() && config_.compatibilityDate > todayUtc()) {
+    errorAtKey("", "compatibility_date",
+               "Compatibility date \"" + config_.compatibilityDate +
+                   "\" is in the future and unsupported; use today's date or an earlier one");
+  }
   config_.compatibilityFlags = readStringArray(document, "", "compatibility_flags");
+  auto known = knownCompatibilityFlags();
+  for (std::size_t i = 0; i < config_.compatibilityFlags.size(); ++i) {
+    const auto& flag = config_.compatibilityFlags[i];
+    if (flag.empty() || isKnownCompatibilityFlag(flag)) continue;
+    std::string path = elementPath("compatibility_flags", i);
+    std::string message = "No such compatibility flag: " + flag;
+    if (auto suggestion = closestMatch(flag, known)) {
+      message += " (did you mean \"" + *suggestion + "\"?)";
+    }
+    error(positions_.valueOffset(path), "", message);
+  }
 }
 
 void ConfigReader::readVars(const Json& document) {
