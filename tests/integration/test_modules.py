@@ -175,6 +175,28 @@ class LoadFailures(DohostTestCase):
         self.assertNotIn("undefined:0", stderr)
 
 
+class LocalRequestCf(DohostTestCase):
+    def test_front_door_requests_carry_wranglers_local_cf_object(self):
+        path = write_project(tempfile.mkdtemp(dir=self.state), {
+            "wrangler.json": config(),
+            "src/index.js": "\n".join([
+                "export default { fetch(request) {",
+                "  const cf = request.cf;",
+                "  cf.colo = 'changed';",
+                "  return Response.json({ keys: Object.keys(cf).length, colo: cf.colo,",
+                "    country: cf.country, tls: cf.tlsVersion, asn: cf.asn,",
+                "    proto: Object.getPrototypeOf(cf) === Object.prototype,",
+                "    score: cf.botManagement.score }); } };",
+            ]),
+        })
+        server = self.serve(path)
+        expected = {"keys": 23, "colo": "changed", "country": "US", "tls": "TLSv1.3",
+                    "asn": 395747, "proto": True, "score": 99}
+        self.assertEqual(json.loads(server.get("/")[2]), expected)
+        # Each request gets its own object.
+        self.assertEqual(json.loads(server.get("/")[2]), expected)
+
+
 class DevVars(DohostTestCase):
     def test_dev_vars_are_string_secrets_that_replace_vars_and_are_never_printed(self):
         server = self.serve("dev-vars/wrangler.jsonc")
