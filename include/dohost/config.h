@@ -59,6 +59,8 @@ struct WorkerConfig {
   // They replace vars of the same name; their values are never printed.
   std::map<std::string, std::string> secrets;
   std::vector<std::filesystem::path> secretFiles;  // the files they came from
+  // "rules" dohost honours: file extension (".md") -> "Text", "Data" or "CompiledWasm".
+  std::map<std::string, std::string> moduleRules;
   std::vector<DurableObjectBinding> durableObjects;
   std::vector<ServiceBinding> services;
   std::vector<Migration> migrations;

@@ -124,7 +124,8 @@ std::vector<std::string> Worker::startOnLoop() {
   try {
     // Both outlive start(): import() loads modules later.
     loader_ =
-        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name);
+        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name,
+                                               config_.moduleRules);
     provider_ = std::make_unique<LoaderProvider>(*loader_);
     isolate_->start(*provider_);
   } catch (const std::exception& e) {

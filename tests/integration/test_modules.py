@@ -88,6 +88,28 @@ class ModuleRules(DohostTestCase):
         self.assertEqual(status, 200, server.output())
         self.assertEqual(json.loads(body), {"z": "cjs", "page": "<b>x</b>", "n": 2})
 
+    def test_the_configs_text_and_data_rules_apply_plain_and_bundled(self):
+        for main in ["src/index.js", "src/index.ts"]:
+            path = self.project({
+                "wrangler.json": json.dumps({
+                    "name": "mods", "main": main, "compatibility_date": "2025-06-01",
+                    "rules": [{"type": "Text", "globs": ["**/*.md"]},
+                              {"type": "Data", "globs": ["**/*.dat"]}]}),
+                main: "\n".join([
+                    'import readme from "./README.md";',
+                    'import blob from "./sub/x.dat";',
+                    "export default { fetch() {",
+                    "  return Response.json({ readme, n: new Uint8Array(blob).length }); } };",
+                ]),
+                "src/README.md": "# Title\n",
+                "src/sub/x.dat": b"\x01\x02\x03",
+            })
+            server = self.serve(path)
+            status, _, body = server.get("/")
+            self.assertEqual((status, json.loads(body)), (200, {"readme": "# Title\n", "n": 3}),
+                             server.output())
+            server.stop()
+
     def test_a_failed_dynamic_import_rejects_with_the_reason(self):
         path = self.project({
             "wrangler.json": config(),
