@@ -28,6 +28,7 @@ import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
 import { installStackFilter } from './web/stack.js';
 import { registerSourceMap } from './web/source_map.js';
+import { localRequestCf } from './web/request_cf.js';
 import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
 import {
   configureRpc,
@@ -149,6 +150,7 @@ async function dispatchFetch(exports, wire, env) {
 }
 
 async function runFetchHandler(exports, wire, env, scope) {
+  if (wire.cf === undefined) wire.cf = localRequestCf();
   const request = requestFromWire(wire);
   const handler = exports.default;
   const ctx = ExecutionContext.create(scope);

@@ -20,13 +20,19 @@ struct Module {
   std::string sourceMap;
 };
 
+// The config's module rules dohost honours: file extension (".md") -> rule
+// type ("Text", "Data" or "CompiledWasm").
+using ModuleRules = std::map<std::string, std::string>;
+
 class ModuleLoader {
  public:
   // Chooses the mode for `main`: esbuild when it is TypeScript or any module
   // of its graph imports a bare specifier, plain loading otherwise.
   // `workDir` holds esbuild's output. Throws dohost::Error with esbuild's
   // own messages when bundling fails.
-  ModuleLoader(const std::filesystem::path& main, const std::filesystem::path& workDir);
+  ModuleLoader(const std::filesystem::path& main,
+               const std::filesystem::path& workDir,
+               ModuleRules rules = {});
 
   Module main();
 
@@ -42,6 +48,7 @@ class ModuleLoader {
   Module resolveExternal(const std::string& specifier);
 
   std::filesystem::path main_;
+  ModuleRules rules_;
   bool bundled_ = false;
   std::string bundledCode_;
   std::string sourceMap_;

@@ -59,6 +59,8 @@ struct WorkerConfig {
   // They replace vars of the same name; their values are never printed.
   std::map<std::string, std::string> secrets;
   std::vector<std::filesystem::path> secretFiles;  // the files they came from
+  // "rules" dohost honours: file extension (".md") -> "Text", "Data" or "CompiledWasm".
+  std::map<std::string, std::string> moduleRules;
   std::vector<DurableObjectBinding> durableObjects;
   std::vector<ServiceBinding> services;
   std::vector<Migration> migrations;
@@ -112,9 +114,12 @@ std::optional<std::filesystem::path> configInFolder(const std::filesystem::path&
 // exports: every binding without script_name (or whose script_name is this
 // Worker's name) must name an exported class, and every such class must be
 // created by a migration (and not deleted or renamed since). Returns the
-// errors, in binding order; empty when all is well.
+// errors, in binding order; empty when all is well. `otherExports` (name ->
+// typeof) are the exports that are not functions, so that a binding naming
+// one is told it is not a class rather than not exported.
 std::vector<Diagnostic> checkExports(const WorkerConfig& config,
-                                     const std::vector<std::string>& exportedClasses);
+                                     const std::vector<std::string>& exportedClasses,
+                                     const std::map<std::string, std::string>& otherExports = {});
 
 // Whether `className` is a SQLite-backed class by the config's migrations
 // (new_sqlite_classes, following renamed_classes in migration order; false

@@ -40,8 +40,15 @@ bool isTypeScript(const fs::path& path) {
 // How a file becomes a module, by wrangler's default module rules.
 enum class Kind { kJavaScript, kCommonJs, kTypeScript, kJson, kText, kData, kWasm };
 
-Kind kindOf(const fs::path& path) {
+// `rules` (extension -> "Text", "Data" or "CompiledWasm", from the config's "rules") come
+// before the defaults, as wrangler applies a config's rules first.
+Kind kindOf(const fs::path& path, const ModuleRules& rules = {}) {
   auto ext = path.extension().string();
+  if (auto rule = rules.find(ext); rule != rules.end()) {
+    if (rule->second == "Text") return Kind::kText;
+    if (rule->second == "Data") return Kind::kData;
+    if (rule->second == "CompiledWasm") return Kind::kWasm;
+  }
   if (isTypeScript(path)) return Kind::kTypeScript;
   if (ext == ".cjs") return Kind::kCommonJs;
   if (ext == ".json") return Kind::kJson;
@@ -170,6 +177,19 @@ std::string moduleFor(Kind kind, const std::string& contents) {
   }
 }
 
+// esbuild options for the config's rules: Text inlined, Data and CompiledWasm kept external.
+std::string ruleOptions(const ModuleRules& rules) {
+  std::string options;
+  for (const auto& [ext, type] : rules) {
+    if (ext.size() < 2 || ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                              std::string::npos) {
+      continue;  // the config layer only passes plain extensions
+    }
+    options += type == "Text" ? " --loader:" + ext + "=text" : " --external:*" + ext;
+  }
+  return options;
+}
+
 bool isBuiltin(const std::string& specifier) {
   return specifier.rfind("cloudflare:", 0) == 0 || specifier.rfind("node:", 0) == 0;
 }
@@ -187,14 +207,14 @@ std::string quote(const std::string& text) {
 }
 
 // Whether `main`'s graph of relative imports reaches a bare specifier.
-bool graphNeedsBundler(const fs::path& main) {
+bool graphNeedsBundler(const fs::path& main, const ModuleRules& rules) {
   std::set<fs::path> seen;
   std::vector<fs::path> todo{main};
   while (!todo.empty()) {
     auto path = todo.back();
     todo.pop_back();
     if (!seen.insert(path).second) continue;
-    auto kind = kindOf(path);
+    auto kind = kindOf(path, rules);
     if (kind == Kind::kTypeScript || kind == Kind::kCommonJs) return true;
     if (kind != Kind::kJavaScript) continue;
     std::string code;
@@ -296,9 +316,9 @@ fs::path esbuildPath() {
   return DOHOST_ESBUILD_DEFAULT;
 }
 
-ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir)
-    : main_(fs::absolute(main).lexically_normal()) {
-  if (!graphNeedsBundler(main_)) return;
+ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir, ModuleRules rules)
+    : main_(fs::absolute(main).lexically_normal()), rules_(std::move(rules)) {
+  if (!graphNeedsBundler(main_, rules_)) return;
 
   // The same esbuild settings wrangler uses for Workers.
   bundled_ = true;
@@ -313,7 +333,8 @@ ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir)
       // CompiledWasm stay modules of their own (resolved from the metafile).
       " --loader:.txt=text --loader:.html=text --loader:.sql=text"
       " --external:*.bin --external:*.wasm --sourcemap=external --metafile=" +
-      quote((workDir / "meta.json").string()) + " --outfile=" + quote(out.string()) + " 2>&1";
+      quote((workDir / "meta.json").string()) + " --outfile=" + quote(out.string()) +
+      ruleOptions(rules_) + " 2>&1";
   log::debug("bundle", "running " + command);
   std::string output;
   FILE* pipe = popen(command.c_str(), "r");
@@ -384,7 +405,7 @@ Module ModuleLoader::resolve(const std::string& specifier, const std::string& re
   if (!found) {
     throw Error("No such module \"" + specifier + "\" imported from " + referrerPath);
   }
-  return Module{found->string(), moduleFor(kindOf(*found), readFile(*found))};
+  return Module{found->string(), moduleFor(kindOf(*found, rules_), readFile(*found))};
 }
 
 Module ModuleLoader::resolveExternal(const std::string& specifier) {
@@ -398,7 +419,7 @@ Module ModuleLoader::resolveExternal(const std::string& specifier) {
     throw Error("\"" + specifier + "\" names different files in different folders; dohost " +
                 "cannot tell them apart in the bundle: give the files distinct names");
   }
-  return Module{it->second.string(), moduleFor(kindOf(it->second), readFile(it->second))};
+  return Module{it->second.string(), moduleFor(kindOf(it->second, rules_), readFile(it->second))};
 }
 
 }  // namespace dohost::bundle

@@ -26,7 +26,7 @@ struct Server::Impl {
   std::unique_ptr<Peers> peers;  // null without a registry folder
   std::unique_ptr<http::Server> http;
   bool stopped = false;
-  std::unique_ptr<StateLock> stateLock;
+  std::vector<std::unique_ptr<StateLock>> stateLocks;  // one per Worker
 };
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
@@ -73,7 +73,9 @@ void Server::start() {
   }
   options.persistDir = fs::absolute(options.persistDir);
   try {
-    impl_->stateLock = std::make_unique<StateLock>(options.persistDir);
+    for (const auto& config : configs) {
+      impl_->stateLocks.push_back(std::make_unique<StateLock>(options.persistDir, config.name));
+    }
   } catch (const Error& e) {
     throw StartupError(e.what());
   }

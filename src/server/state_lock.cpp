@@ -1,4 +1,4 @@
-// StateLock: flock() on DIR/dohost.lock, which holds the owner's pid. The
+// StateLock: flock() on DIR/WORKER.lock, which holds the owner's pid. The
 // kernel drops the lock when the process dies, so a crash leaves no stale lock.
 #include "state_lock.h"
 
@@ -13,10 +13,10 @@
 
 namespace dohost::server {
 
-StateLock::StateLock(const std::filesystem::path& dir) {
+StateLock::StateLock(const std::filesystem::path& dir, const std::string& worker) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  auto path = dir / "dohost.lock";
+  auto path = dir / (worker + ".lock");
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw Error("cannot lock the state folder " + dir.string() + ": " + std::strerror(errno));
@@ -28,8 +28,9 @@ StateLock::StateLock(const std::filesystem::path& dir) {
     while (!owner.empty() && (owner.back() == '\n' || owner.back() == ' ')) owner.pop_back();
     ::close(fd_);
     fd_ = -1;
-    throw Error("the state folder " + dir.string() + " is in use by another dohost process (pid " +
-                owner + "); stop it, or give this one its own folder with --persist-to");
+    throw Error("the state of Worker \"" + worker + "\" in " + dir.string() +
+                " is in use by another dohost process (pid " + owner +
+                "); stop it, or give this one its own folder with --persist-to");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) == 0) (void)::pwrite(fd_, pid.data(), pid.size(), 0);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <map>
 
 #include "dohost/assert.h"
 #include "dohost/bundle.h"
@@ -124,7 +125,8 @@ std::vector<std::string> Worker::startOnLoop() {
   try {
     // Both outlive start(): import() loads modules later.
     loader_ =
-        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name);
+        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name,
+                                               config_.moduleRules);
     provider_ = std::make_unique<LoaderProvider>(*loader_);
     isolate_->start(*provider_);
   } catch (const std::exception& e) {
@@ -165,7 +167,22 @@ std::vector<std::string> Worker::startOnLoop() {
       v8::Local<v8::Value> name;
       if (list->Get(context, i).ToLocal(&name)) exported.push_back(toStdString(isolate, name));
     }
-    for (const auto& diagnostic : config::checkExports(config_, exported)) {
+    // Exports that are not functions: a binding naming one hears it is not a class.
+    std::map<std::string, std::string> otherExports;
+    auto exportsObject = isolate_->mainExports();
+    v8::Local<v8::Array> keys;
+    if (exportsObject->GetOwnPropertyNames(context).ToLocal(&keys)) {
+      for (uint32_t i = 0; i < keys->Length(); ++i) {
+        v8::Local<v8::Value> key, value;
+        if (!keys->Get(context, i).ToLocal(&key) ||
+            !exportsObject->Get(context, key).ToLocal(&value) || value->IsFunction()) {
+          continue;
+        }
+        otherExports[toStdString(isolate, key)] = toStdString(isolate, value->TypeOf(isolate));
+      }
+    }
+    tryCatch.Reset();
+    for (const auto& diagnostic : config::checkExports(config_, exported, otherExports)) {
       errors.push_back(diagnostic.message);
     }
     recordExports(exported);

@@ -42,19 +42,23 @@ class ConfigChoice(DohostTestCase):
 
 
 class StateFolderLock(DohostTestCase):
-    def test_a_second_process_on_the_same_state_folder_is_refused_naming_the_first(self):
+    def test_a_second_process_serving_the_same_worker_and_state_is_refused(self):
         first = self.serve("plain-graph/wrangler.jsonc")
         result = run_dohost(["serve", os.path.join(WORKERS, "plain-graph", "wrangler.jsonc"),
                              "--port", "0", "--persist-to", self.state])
         self.assertEqual(result.returncode, 1)
         self.assertEqual(result.stderr.strip(),
-                         f"the state folder {self.state} is in use by another dohost process "
-                         f"(pid {first.process.pid}); stop it, or give this one its own folder "
-                         "with --persist-to")
-        # The first one keeps serving, and once it stops the folder is free again.
+                         f'the state of Worker "plain-graph" in {self.state} is in use by another '
+                         f"dohost process (pid {first.process.pid}); stop it, or give this one its "
+                         "own folder with --persist-to")
+        # The first one keeps serving, and once it stops the state is free again.
         self.assertEqual(first.get("/")[2], "SUM 5!")
         first.stop()
         self.assertEqual(self.serve("plain-graph/wrangler.jsonc").get("/")[2], "SUM 5!")
+
+    def test_processes_running_different_workers_may_share_a_state_folder(self):
+        self.serve("plain-graph/wrangler.jsonc")
+        self.assertEqual(self.serve("dev-vars/wrangler.jsonc").get("/")[0], 200)
 
 
 if __name__ == "__main__":

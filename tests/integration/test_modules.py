@@ -88,6 +88,28 @@ class ModuleRules(DohostTestCase):
         self.assertEqual(status, 200, server.output())
         self.assertEqual(json.loads(body), {"z": "cjs", "page": "<b>x</b>", "n": 2})
 
+    def test_the_configs_text_and_data_rules_apply_plain_and_bundled(self):
+        for main in ["src/index.js", "src/index.ts"]:
+            path = self.project({
+                "wrangler.json": json.dumps({
+                    "name": "mods", "main": main, "compatibility_date": "2025-06-01",
+                    "rules": [{"type": "Text", "globs": ["**/*.md"]},
+                              {"type": "Data", "globs": ["**/*.dat"]}]}),
+                main: "\n".join([
+                    'import readme from "./README.md";',
+                    'import blob from "./sub/x.dat";',
+                    "export default { fetch() {",
+                    "  return Response.json({ readme, n: new Uint8Array(blob).length }); } };",
+                ]),
+                "src/README.md": "# Title\n",
+                "src/sub/x.dat": b"\x01\x02\x03",
+            })
+            server = self.serve(path)
+            status, _, body = server.get("/")
+            self.assertEqual((status, json.loads(body)), (200, {"readme": "# Title\n", "n": 3}),
+                             server.output())
+            server.stop()
+
     def test_a_failed_dynamic_import_rejects_with_the_reason(self):
         path = self.project({
             "wrangler.json": config(),
@@ -173,6 +195,28 @@ class LoadFailures(DohostTestCase):
         })
         self.assertIn('failed to load: No such module "./nothere.js" imported from ', stderr)
         self.assertNotIn("undefined:0", stderr)
+
+
+class LocalRequestCf(DohostTestCase):
+    def test_front_door_requests_carry_wranglers_local_cf_object(self):
+        path = write_project(tempfile.mkdtemp(dir=self.state), {
+            "wrangler.json": config(),
+            "src/index.js": "\n".join([
+                "export default { fetch(request) {",
+                "  const cf = request.cf;",
+                "  cf.colo = 'changed';",
+                "  return Response.json({ keys: Object.keys(cf).length, colo: cf.colo,",
+                "    country: cf.country, tls: cf.tlsVersion, asn: cf.asn,",
+                "    proto: Object.getPrototypeOf(cf) === Object.prototype,",
+                "    score: cf.botManagement.score }); } };",
+            ]),
+        })
+        server = self.serve(path)
+        expected = {"keys": 23, "colo": "changed", "country": "US", "tls": "TLSv1.3",
+                    "asn": 395747, "proto": True, "score": 99}
+        self.assertEqual(json.loads(server.get("/")[2]), expected)
+        # Each request gets its own object.
+        self.assertEqual(json.loads(server.get("/")[2]), expected)
 
 
 class DevVars(DohostTestCase):
