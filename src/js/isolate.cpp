@@ -434,6 +434,8 @@ void Isolate::start(ModuleProvider& modules) {
   }
   v8::Local<v8::Value> result;
   if (!module->Evaluate(context).ToLocal(&result)) fail("cannot evaluate " + mainSource.path);
+  // A rejection is the startup error below, not also an unhandled rejection.
+  whenSettled(result, [](v8::Local<v8::Value>) {}, [](v8::Local<v8::Value>) {});
   runMicrotasks();
   if (module->GetStatus() == v8::Module::kErrored) {
     throw Error("cannot evaluate " + mainSource.path + ": " + describe(module->GetException()));

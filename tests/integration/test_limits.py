@@ -1,5 +1,11 @@
-"""The process's descriptor limit: dohost raises its soft limit, and when
-descriptors run out anyway clients get an answer instead of waiting."""
+"""Resources that run out or fail: dohost raises its descriptor limit, and
+when descriptors or a database fail anyway, clients get an answer instead of
+waiting."""
+import glob
+import json
+import os
+import re
+import shutil
 import socket
 import unittest
 
@@ -60,6 +66,26 @@ class DescriptorLimit(DohostTestCase):
         # Once descriptors are free again, requests are served.
         status, _, body = server.get("/")
         self.assertEqual((status, body), (200, "SUM 5!"))
+
+
+class UnopenableDatabase(DohostTestCase):
+    def test_an_object_whose_database_cannot_be_opened_fails_its_request_with_500(self):
+        server = self.serve("counter/wrangler.jsonc")
+        self.assertEqual(json.loads(server.get("/hit/x")[2])["count"], 1)
+        server.stop()
+        # The object's database becomes a folder, which SQLite cannot open.
+        (database,) = glob.glob(os.path.join(self.state, "do", "counter", "Counter", "*.sqlite"))
+        for leftover in glob.glob(database + "*"):
+            os.remove(leftover)
+        os.mkdir(database)
+
+        server = self.serve("counter/wrangler.jsonc")
+        self.assertEqual(server.get("/hit/x")[0], 500)
+        server.wait_for_line(r"Durable Object storage could not be opened: storage: cannot open "
+                             + re.escape(database))
+        # Other objects are not affected.
+        self.assertEqual(json.loads(server.get("/hit/y")[2])["count"], 1)
+        shutil.rmtree(database)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ class LoadFailures(DohostTestCase):
         result = run_dohost(["serve", path, "--port", "0", "--persist-to", self.state])
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertNotIn("Fatal error", result.stdout + result.stderr)
+        self.output = result.stdout + result.stderr
         return result.stderr
 
     def test_a_syntax_error_in_an_imported_module_names_its_file_line_and_column(self):
@@ -178,6 +179,15 @@ class LoadFailures(DohostTestCase):
             "src/lib.js": "export const x = ;",
         })
         self.assertIn("src/lib.js:1:18: SyntaxError: Unexpected token ';'", stderr)
+
+    def test_an_error_thrown_at_the_top_level_of_a_module_is_reported_once(self):
+        stderr = self.start_error({
+            "wrangler.json": config(),
+            "src/index.js": 'import { x } from "./lib.js"; export default { fetch() {} };',
+            "src/lib.js": 'throw new Error("top-level boom"); export const x = 1;',
+        })
+        self.assertIn("Error: top-level boom\n    at ", stderr)
+        self.assertEqual(self.output.count("top-level boom"), 1, self.output)
 
     def test_top_level_await_that_never_settles_is_refused_at_startup(self):
         for main, code in [("src/index.js", "await new Promise(() => {});"),
