@@ -40,6 +40,7 @@ import {
   reviveResult,
   errorToWire,
   errorFromWire,
+  markResetError,
 } from './cloudflare/rpc.js';
 import {
   endGlobalScope,
@@ -73,6 +74,7 @@ import {
   instanceConstructed,
 } from './cloudflare/durable_objects.js';
 import { makeId } from './cloudflare/durable_object_id.js';
+import { installCompat } from './compat/index.js';
 import {
   initNamespaces,
   makeLoopbackNamespace,
@@ -137,8 +139,9 @@ function isClass(value, base) {
 // Runs a stateless fetch event in a RequestScope of its own (web/scope.js):
 // the scope closes, cancelling the timers left behind, once the response
 // has been handed over and every ctx.waitUntil() promise has settled. A
-// host that streams the body must call scope.responded() when it has been
-// sent. Durable Object events take no RequestScope: their timers live on.
+// streamed body keeps it open the same way until it has been written
+// (pumpToHost in web/io.js). Durable Object events take no RequestScope:
+// their timers live on.
 async function dispatchFetch(exports, wire, env) {
   const scope = new RequestScope();
   try {
@@ -302,6 +305,7 @@ export function setup(natives) {
   return {
     builtinModules: {
       'cloudflare:workers': { DurableObject, WorkerEntrypoint, RpcTarget },
+      ...installCompat(natives),
     },
     makeEnv,
     // [[className, handle], ...] -> ctx.exports; null turns it off.
@@ -321,6 +325,7 @@ export function setup(natives) {
     reviveResult,
     errorToWire,
     errorFromWire,
+    markResetError,
     exportedClasses,
     registerSourceMap,
     fireTimer,

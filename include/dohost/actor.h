@@ -52,7 +52,8 @@ class ActorHost final : public jsrpc::ActorDirectory {
   int addNamespace(const std::string& worker, const std::string& className);
 
   // Marks `className` as a class of this Worker that others may call.
-  void defineClass(const std::string& className, bool sqlite);
+  // `identity` keys its object IDs (config::classIdentity); empty means the class name.
+  void defineClass(const std::string& className, bool sqlite, const std::string& identity = "");
 
   // The classes defineClass() named, in name order.
   std::vector<std::string> classNames() const;
@@ -117,6 +118,8 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::filesystem::path persistDir_;
   std::vector<std::unique_ptr<Namespace>> namespaces_;
   std::map<std::string, bool> classes_;  // className -> SQLite-backed
+  std::map<std::string, std::string> identities_;  // className -> what its IDs are keyed to
+  std::string identityOf(const std::string& className) const;
   v8::Global<v8::Object> env_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by className + "/" + hex
   std::vector<Instance*> storageHandles_;

@@ -28,10 +28,14 @@ class ModuleLoader {
  public:
   // Chooses the mode for `main`: esbuild when it is TypeScript or any module
   // of its graph imports a bare specifier, plain loading otherwise.
-  // `workDir` holds esbuild's output. Throws dohost::Error with esbuild's
-  // own messages when bundling fails.
+  // `workDir` holds esbuild's output. `builtins` are bare specifiers the
+  // runtime provides (Node.js module names under nodejs_compat), left to it
+  // like every `cloudflare:` and `node:` import. `rules` are the config's
+  // module rules. Throws dohost::Error with esbuild's own messages when
+  // bundling fails.
   ModuleLoader(const std::filesystem::path& main,
                const std::filesystem::path& workDir,
+               const std::vector<std::string>& builtins = {},
                ModuleRules rules = {});
 
   Module main();

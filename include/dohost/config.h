@@ -64,6 +64,9 @@ struct WorkerConfig {
   std::vector<DurableObjectBinding> durableObjects;
   std::vector<ServiceBinding> services;
   std::vector<Migration> migrations;
+  // Where each class name of "migrations" is in the file, by its path: for messages about it.
+  // "migrations[0].new_classes[1]" -> "wrangler.jsonc:9:30". Set by the loader.
+  std::map<std::string, std::string> locations;
 };
 
 // Severity of one finding about a config file.
@@ -120,6 +123,22 @@ std::optional<std::filesystem::path> configInFolder(const std::filesystem::path&
 std::vector<Diagnostic> checkExports(const WorkerConfig& config,
                                      const std::vector<std::string>& exportedClasses,
                                      const std::map<std::string, std::string>& otherExports = {});
+
+// A class the migrations leave in place, after every rename and deletion.
+struct LiveClass {
+  std::string name;
+  bool sqlite = false;   // new_sqlite_classes (else new_classes: key-value storage only)
+  std::string identity;  // see classIdentity()
+};
+
+// Every class the migrations leave in place, by name.
+std::vector<LiveClass> liveClasses(const WorkerConfig& config);
+
+// The identity of class `className`'s namespace, which its object IDs derive from: the name it
+// was first created under, so that renamed_classes keep its IDs (and so its data); a name
+// created again after its class was deleted or renamed away gets a new identity,
+// "Name@tag". `className` itself when the migrations do not create it.
+std::string classIdentity(const WorkerConfig& config, const std::string& className);
 
 // Whether `className` is a SQLite-backed class by the config's migrations
 // (new_sqlite_classes, following renamed_classes in migration order; false

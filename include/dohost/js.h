@@ -111,9 +111,11 @@ class Isolate {
                                                        v8::Local<v8::Value> resourceName,
                                                        v8::Local<v8::String> specifier,
                                                        v8::Local<v8::FixedArray> assertions);
-  // A `cloudflare:` module of the runtime bundle; empty (nothing thrown) for any other name.
-  v8::MaybeLocal<v8::Module> resolveBuiltin(v8::Local<v8::Context> context,
-                                            v8::Local<v8::String> specifier);
+  // Whether `specifier` names a module of the runtime bundle; if so, `result`
+  // is it, or empty after throwing (a known module the runtime cannot give).
+  bool resolveBuiltin(v8::Local<v8::Context> context,
+                      v8::Local<v8::String> specifier,
+                      v8::MaybeLocal<v8::Module>* result);
   // A module of the Worker's own, via the provider; empty after throwing.
   v8::MaybeLocal<v8::Module> resolveUserModule(const std::string& name,
                                                const std::string& referrerPath);

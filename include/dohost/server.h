@@ -19,11 +19,18 @@ struct Options {
   // Where Durable Object data lives; empty means .dohost/state beside the
   // first config.
   std::filesystem::path persistDir;
+  // Durable Object data lives in memory only and goes when the process stops; nothing is
+  // written to disk but esbuild's bundles, in a folder removed at stop(). For tests.
+  bool inMemory = false;
   unsigned threads = 0;  // 0: one per core
   // The dev registry folder: the Workers of this process are registered
   // there, and bindings to Workers of other processes resolve through it.
   // Empty: this process neither registers nor reaches other processes.
   std::filesystem::path registryDir;
+  // Whether registryDir was asked for (--registry, DOHOST_REGISTRY_PATH):
+  // then a folder that cannot be used stops startup; the default one only
+  // warns.
+  bool registryExplicit = false;
   // Cloudflare's per-request limits on service binding invocations and
   // subrequests; off (as in workerd) with --no-limits.
   bool enforceLimits = true;

@@ -269,6 +269,7 @@ function scan(value, seen) {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) {
+    if (natives.rpcIsProxy(value)) return true;
     for (const key of Object.keys(value)) caps = scan(value[key], seen) || caps;
     return caps;
   }
@@ -344,6 +345,12 @@ function copyWithMarkers(value, seen, passed) {
     return out;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (natives.rpcIsProxy(value)) {
+    // A Proxy of a plain object is lent by reference, as workerd does.
+    const marker = { [kCapKey]: ['x', selfWorker, exportCapability(value), false] };
+    seen.set(value, marker);
+    return marker;
+  }
   const out = {};
   seen.set(value, out);
   for (const key of Object.keys(value)) {
@@ -768,6 +775,10 @@ function makeExportStub(record) {
       if (prop === Symbol.toStringTag) return 'JsRpcStub';
       if (prop === 'dup') return dup;
       if (typeof prop === 'symbol') return undefined;
+      // Object.prototype's members are the stub's own, as on workerd.
+      if (prop in Object.prototype) {
+        return Reflect.get(Object.prototype, prop, stub);
+      }
       if (prop === 'then' || prop === 'toJSON' || isIndexKey(prop)) {
         return undefined;
       }
@@ -939,8 +950,9 @@ export function invokeExport(id, op, path, args, hasCaps) {
       }
       return settledValue(Reflect.apply(value, undefined, params));
     }
-    return invokeOn(value, typeof value === 'function', kTransientReserved, op,
-      path, params);
+    const plain = typeof value === 'function' ||
+      Object.getPrototypeOf(value) === Object.prototype;
+    return invokeOn(value, plain, kTransientReserved, op, path, params);
   });
 }
 
@@ -1122,8 +1134,23 @@ function enhancedErrorWire(error, durableObjectId) {
   };
 }
 
+// Errors a Durable Object was reset with (its constructor or a
+// blockConcurrencyWhile() callback failed): callers get them with
+// durableObjectReset set and no `remote`, as on workerd.
+const resetErrors = new WeakSet();
+
+export function markResetError(error) {
+  if (error !== null && typeof error === 'object') resetErrors.add(error);
+}
+
 // A thrown value as it travels in a Return's error.
 export function errorToWire(error, durableObjectId) {
+  const wire = errorToWireImpl(error, durableObjectId);
+  if (resetErrors.has(error)) wire.reset = true;
+  return wire;
+}
+
+function errorToWireImpl(error, durableObjectId) {
   if (error instanceof DOMException) {
     return { type: 'DOMException', name: error.name, message: error.message };
   }
@@ -1176,6 +1203,10 @@ export function errorFromWire(wire) {
   } else {
     error = new (kErrorTypes[wire.type] || Error)(wire.message);
   }
-  error.remote = true;
+  if (wire.reset) {
+    error.durableObjectReset = true;
+  } else {
+    error.remote = true;
+  }
   return error;
 }

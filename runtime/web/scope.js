@@ -42,21 +42,44 @@ export function requireHandlerScope() {
   if (inGlobalScope) throw new Error(kDisallowed);
 }
 
-export function currentScope() {
-  const scope = natives === null ? undefined : natives.getScope();
-  return scope instanceof RequestScope ? scope : null;
+// What V8 carries along continuations: the current RequestScope (or
+// null) and the values of node:async_hooks' AsyncLocalStorage instances
+// (a Map, or null when none is set), in one immutable frame.
+export class AsyncFrame {
+  constructor(scope, stores) {
+    this.scope = scope;
+    this.stores = stores;
+  }
 }
 
-// Runs fn() with `scope` as the current scope (null: none), and restores
-// the previous one afterwards.
-export function runInScope(scope, fn) {
+// The current frame, or undefined at the top of a task.
+export function currentFrame() {
+  return natives === null ? undefined : natives.getScope();
+}
+
+export function currentScope() {
+  const frame = currentFrame();
+  return frame instanceof AsyncFrame ? frame.scope : null;
+}
+
+// Runs fn() in `frame` (from currentFrame()), and restores the previous
+// frame afterwards.
+export function runInFrame(frame, fn) {
   const previous = natives.getScope();
-  natives.setScope(scope ?? undefined);
+  natives.setScope(frame);
   try {
     return fn();
   } finally {
     natives.setScope(previous);
   }
+}
+
+// Runs fn() with `scope` as the current scope (null: none), keeping the
+// current AsyncLocalStorage values, and restores the previous frame after.
+export function runInScope(scope, fn) {
+  const previous = natives.getScope();
+  const stores = previous instanceof AsyncFrame ? previous.stores : null;
+  return runInFrame(new AsyncFrame(scope ?? null, stores), fn);
 }
 
 export class RequestScope {

@@ -7,11 +7,16 @@
 // Timer ids are numbers from 1, shared by timeouts and intervals (either
 // clear function clears either kind), as on workerd.
 
-import { currentScope, requireHandlerScope, runInScope } from './scope.js';
+import {
+  currentFrame,
+  currentScope,
+  requireHandlerScope,
+  runInFrame,
+} from './scope.js';
 
 let natives = null;
 let nextId = 1;
-// id -> { callback, args, delay, repeat, scope, unregister }
+// id -> { callback, args, delay, repeat, frame, unregister }
 const timers = new Map();
 
 export function initTimers(hostNatives) {
@@ -39,7 +44,11 @@ function startTimer(method, repeat, callback, delay, args) {
   requireHandlerScope();
   const id = nextId++;
   const scope = currentScope();
-  const timer = { callback, args, delay: ms, repeat, scope, unregister: null };
+  // The callback runs in the frame it was set in: its request and its
+  // AsyncLocalStorage values, as on workerd.
+  const timer = {
+    callback, args, delay: ms, repeat, frame: currentFrame(), unregister: null,
+  };
   if (scope !== null) timer.unregister = scope.onClose(() => clear(id));
   timers.set(id, timer);
   natives.timerStart(id, ms);
@@ -91,7 +100,7 @@ export function fireTimer(id) {
     timers.delete(id);
     if (timer.unregister !== null) timer.unregister();
   }
-  runInScope(timer.scope, () => {
+  runInFrame(timer.frame, () => {
     try {
       timer.callback.apply(globalThis, timer.args);
     } catch (error) {

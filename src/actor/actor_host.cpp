@@ -31,12 +31,22 @@ ActorHost::~ActorHost() {
 
 int ActorHost::addNamespace(const std::string& worker, const std::string& className) {
   namespaces_.push_back(
-      std::make_unique<Namespace>(Namespace{worker, className, IdFactory(worker, className)}));
+      std::make_unique<Namespace>(Namespace{
+          worker, className,
+          IdFactory(worker, worker == worker_ ? identityOf(className) : className)}));
   return static_cast<int>(namespaces_.size() - 1);
 }
 
-void ActorHost::defineClass(const std::string& className, bool sqlite) {
+void ActorHost::defineClass(const std::string& className,
+                            bool sqlite,
+                            const std::string& identity) {
   classes_[className] = sqlite;
+  identities_[className] = identity.empty() ? className : identity;
+}
+
+std::string ActorHost::identityOf(const std::string& className) const {
+  auto found = identities_.find(className);
+  return found == identities_.end() ? className : found->second;
 }
 
 std::vector<std::string> ActorHost::classNames() const {

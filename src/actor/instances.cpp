@@ -50,7 +50,7 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   instance.storageHandle = static_cast<int>(storageHandles_.size());
   storageHandles_.push_back(&instance);
   // The jurisdiction is read back from the ID itself.
-  auto parsed = IdFactory(worker_, instance.className).parse(instance.hex);
+  auto parsed = IdFactory(worker_, identityOf(instance.className)).parse(instance.hex);
   instance.jurisdiction = parsed.id ? parsed.id->jurisdiction : Jurisdiction::kNone;
   auto it = classes_.find(target.className);
   auto folder = persistDir_ / "do" / worker_ / instance.className;
@@ -241,6 +241,12 @@ void ActorHost::installInstanceNatives() {
 void ActorHost::reset(Instance& instance, v8::Local<v8::Value> error) {
   log::error("actor", "reset class=" + instance.className + " id=" + instance.hex + ": " +
                           isolate_.describe(error));
+  // Callers see the error with durableObjectReset set (runtime/cloudflare/rpc.js).
+  {
+    v8::Local<v8::Value> args[] = {error};
+    (void)isolate_.internal("markResetError")
+        ->Call(isolate_.context(), v8::Undefined(isolate_.v8()), 1, args);
+  }
   // Storage written since the last commit is dropped, as workerd rolls back
   // an object it resets.
   instance.storage->discard("the object was reset");

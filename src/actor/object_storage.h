@@ -88,7 +88,9 @@ struct ObjectStorage {
   std::optional<std::string> name;  // the name the ID was made from, when known
   bool sqlEnabled = true;           // new_sqlite_classes; new_classes objects get only KV
 
-  std::unique_ptr<storage::Database> database;  // null when it could not be opened
+  // Null when it could not be opened. Shared with StorageHost in in-memory mode, where the
+  // database must outlive an evicted instance.
+  std::shared_ptr<storage::Database> database;
   std::string openError;                        // why, when it could not be opened
   std::shared_ptr<OutputGate> gate;
 

@@ -121,6 +121,8 @@ class StorageHost {
   StorageOptions options_;
   v8::Global<v8::ObjectTemplate> cursorTemplate_;
   std::unique_ptr<AlarmScheduler> alarms_;
+  // In-memory mode: every object's database, kept for the life of the process.
+  std::map<std::string, std::shared_ptr<storage::Database>> memoryDatabases_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

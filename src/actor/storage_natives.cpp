@@ -161,7 +161,13 @@ std::unique_ptr<ObjectStorage> StorageHost::open(int handle,
   object->sqlEnabled = sqlEnabled;
 
   try {
-    object->database = storage::Database::open(options_.inMemory ? ":memory:" : path);
+    if (options_.inMemory) {
+      auto& kept = memoryDatabases_[className + "/" + hex];
+      if (!kept) kept = storage::Database::open(":memory:");
+      object->database = kept;
+    } else {
+      object->database = storage::Database::open(path);
+    }
   } catch (const std::exception& e) {
     log::error("storage", "cannot open the database of " + className + " " + hex + ": " + e.what());
     object->openError = std::string("Durable Object storage could not be opened: ") + e.what();

@@ -206,8 +206,11 @@ std::string quote(const std::string& text) {
   return out + "'";
 }
 
-// Whether `main`'s graph of relative imports reaches a bare specifier.
-bool graphNeedsBundler(const fs::path& main, const ModuleRules& rules) {
+// Whether `main`'s graph of relative imports reaches a bare specifier
+// other than the runtime's `builtins`, TypeScript or CommonJS.
+bool graphNeedsBundler(const fs::path& main,
+                       const ModuleRules& rules,
+                       const std::set<std::string>& builtins) {
   std::set<fs::path> seen;
   std::vector<fs::path> todo{main};
   while (!todo.empty()) {
@@ -225,7 +228,7 @@ bool graphNeedsBundler(const fs::path& main, const ModuleRules& rules) {
     }
     if (looksLikeCommonJs(code)) return true;
     for (const auto& specifier : scanImports(code)) {
-      if (isBuiltin(specifier)) continue;
+      if (isBuiltin(specifier) || builtins.count(specifier)) continue;
       if (isBareSpecifier(specifier)) return true;
       auto target = specifier[0] == '/' ? fs::path(specifier) : path.parent_path() / specifier;
       if (auto found = resolveFile(target.lexically_normal())) todo.push_back(*found);
@@ -316,9 +319,14 @@ fs::path esbuildPath() {
   return DOHOST_ESBUILD_DEFAULT;
 }
 
-ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir, ModuleRules rules)
+ModuleLoader::ModuleLoader(const fs::path& main,
+                           const fs::path& workDir,
+                           const std::vector<std::string>& builtins,
+                           ModuleRules rules)
     : main_(fs::absolute(main).lexically_normal()), rules_(std::move(rules)) {
-  if (!graphNeedsBundler(main_, rules_)) return;
+  if (!graphNeedsBundler(main_, rules_, std::set<std::string>(builtins.begin(), builtins.end()))) {
+    return;
+  }
 
   // The same esbuild settings wrangler uses for Workers.
   bundled_ = true;
@@ -334,7 +342,9 @@ ModuleLoader::ModuleLoader(const fs::path& main, const fs::path& workDir, Module
       " --loader:.txt=text --loader:.html=text --loader:.sql=text"
       " --external:*.bin --external:*.wasm --sourcemap=external --metafile=" +
       quote((workDir / "meta.json").string()) + " --outfile=" + quote(out.string()) +
-      ruleOptions(rules_) + " 2>&1";
+      ruleOptions(rules_);
+  for (const auto& name : builtins) command += " " + quote("--external:" + name);
+  command += " 2>&1";
   log::debug("bundle", "running " + command);
   std::string output;
   FILE* pipe = popen(command.c_str(), "r");

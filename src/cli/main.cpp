@@ -112,9 +112,15 @@ int main(int argc, char** argv) {
   serveCommand->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
       ->default_val(8787);
   serveCommand->add_option("--ip", options.ip, "Address to listen on")->default_val("127.0.0.1");
-  serveCommand->add_option("--persist-to", persist,
-                           "Folder for Durable Object data (default: .dohost/state next to "
-                           "the first config)");
+  auto* persistOption =
+      serveCommand->add_option("--persist-to", persist,
+                               "Folder for Durable Object data (default: .dohost/state next to "
+                               "the first config)");
+  serveCommand
+      ->add_flag("--in-memory", options.inMemory,
+                 "Keep Durable Object data in memory only, for tests: nothing is written to "
+                 "disk and the data goes when dohost stops")
+      ->excludes(persistOption);
   serveCommand->add_option("--threads", options.threads, "Event-loop threads (default: cores)");
   std::string registry;
   serveCommand->add_option("--registry", registry,
@@ -174,8 +180,10 @@ int main(int argc, char** argv) {
   if (!persist.empty()) options.persistDir = persist;
   if (!registry.empty()) {
     options.registryDir = registry;
+    options.registryExplicit = true;
   } else if (const char* fromEnv = std::getenv("DOHOST_REGISTRY_PATH"); fromEnv && *fromEnv) {
     options.registryDir = fromEnv;
+    options.registryExplicit = true;
   } else {
     options.registryDir =
         dohost::rpc::defaultRegistryDir(std::getenv("XDG_RUNTIME_DIR"), std::getenv("HOME"));

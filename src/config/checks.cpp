@@ -1,7 +1,9 @@
 // The checks that look at a loaded config as a whole: migration replay, the classes a Worker must
 // export (checkExports) and which classes are SQLite-backed (isSqliteClass).
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ std::string listPath(std::size_t migration, const char* list, std::size_t index)
 void createClasses(MigrationReplay& replay,
                    const std::vector<std::string>& names,
                    std::size_t migration,
+                   const std::string& tag,
                    const char* list,
                    bool sqlite) {
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -32,7 +35,10 @@ void createClasses(MigrationReplay& replay,
       replay.conflicts.push_back(MigrationConflict{path, name, "", it->second.origin});
       continue;
     }
-    replay.classes[name] = ClassFate{ClassFate::State::kLive, sqlite, migration, path, ""};
+    // A name used before (its class deleted or renamed away) starts a new namespace.
+    std::string identity = it == replay.classes.end() ? name : name + "@" + tag;
+    replay.classes[name] =
+        ClassFate{ClassFate::State::kLive, sqlite, migration, path, "", identity};
   }
 }
 
@@ -52,8 +58,9 @@ void renameClasses(MigrationReplay& replay, const Migration& step, std::size_t m
     }
 
     bool sqlite = source->second.sqlite;
-    source->second = ClassFate{ClassFate::State::kRenamed, sqlite, migration, path, to};
-    replay.classes[to] = ClassFate{ClassFate::State::kLive, sqlite, migration, path, ""};
+    std::string identity = source->second.identity;
+    source->second = ClassFate{ClassFate::State::kRenamed, sqlite, migration, path, to, identity};
+    replay.classes[to] = ClassFate{ClassFate::State::kLive, sqlite, migration, path, "", identity};
   }
 }
 
@@ -141,8 +148,8 @@ MigrationReplay replayMigrations(const std::vector<Migration>& migrations) {
   MigrationReplay replay;
   for (std::size_t m = 0; m < migrations.size(); ++m) {
     const Migration& step = migrations[m];
-    createClasses(replay, step.newSqliteClasses, m, "new_sqlite_classes", true);
-    createClasses(replay, step.newClasses, m, "new_classes", false);
+    createClasses(replay, step.newSqliteClasses, m, step.tag, "new_sqlite_classes", true);
+    createClasses(replay, step.newClasses, m, step.tag, "new_classes", false);
     renameClasses(replay, step, m);
     deleteClasses(replay, step, m);
   }
@@ -173,7 +180,59 @@ std::vector<Diagnostic> checkExports(const WorkerConfig& config,
     std::string gap = describeMigrationGap(config, replay, binding.className);
     if (!gap.empty()) errors.push_back(Diagnostic{Severity::kError, where + ": " + gap});
   }
+
+  // A class the migrations keep but the code no longer exports: its objects' data would be
+  // stranded. Classes a binding names, or what they were renamed to, were reported above.
+  std::set<std::string> bound;
+  for (const DurableObjectBinding& binding : config.durableObjects) {
+    for (std::string name = binding.className; !name.empty() && bound.insert(name).second;) {
+      auto fate = replay.classes.find(name);
+      if (fate == replay.classes.end() || fate->second.state != ClassFate::State::kRenamed) break;
+      name = fate->second.renamedTo;
+    }
+  }
+  // In file order: by migration, then by entry.
+  std::vector<std::pair<std::string, const ClassFate*>> stranded;
+  for (const auto& [name, fate] : replay.classes) {
+    if (fate.state == ClassFate::State::kLive && !exported.count(name) && !bound.count(name)) {
+      stranded.emplace_back(name, &fate);
+    }
+  }
+  std::sort(stranded.begin(), stranded.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second->migration, a.second->origin) <
+           std::tie(b.second->migration, b.second->origin);
+  });
+  for (const auto& [name, fatePointer] : stranded) {
+    const ClassFate& fate = *fatePointer;
+    auto location = config.locations.find(fate.origin);
+    std::string where = location != config.locations.end() ? location->second
+                        : !config.displayPath.empty()      ? config.displayPath
+                                                           : config.configPath.filename().string();
+    errors.push_back(Diagnostic{
+        Severity::kError,
+        where + ": " + fate.origin + ": class \"" + name + "\" is not exported by " +
+            mainForMessages(config) +
+            ", but the migrations keep it; export it again, or delete it and its objects' data "
+            "with a new migration { \"tag\": \"" +
+            unusedTag(config.migrations, config.migrations.size() + 1) +
+            "\", \"deleted_classes\": [\"" + name + "\"] }"});
+  }
   return errors;
+}
+
+std::vector<LiveClass> liveClasses(const WorkerConfig& config) {
+  std::vector<LiveClass> live;
+  for (const auto& [name, fate] : replayMigrations(config.migrations).classes) {
+    if (fate.state == ClassFate::State::kLive) live.push_back(LiveClass{name, fate.sqlite, fate.identity});
+  }
+  return live;
+}
+
+std::string classIdentity(const WorkerConfig& config, const std::string& className) {
+  MigrationReplay replay = replayMigrations(config.migrations);
+  auto it = replay.classes.find(className);
+  if (it == replay.classes.end() || it->second.state != ClassFate::State::kLive) return className;
+  return it->second.identity;
 }
 
 bool isSqliteClass(const WorkerConfig& config, const std::string& className) {

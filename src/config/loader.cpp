@@ -700,6 +700,21 @@ Migration ConfigReader::readMigration(const Json& entry,
   migration.newClasses = readStringArray(entry, path, "new_classes");
   readRenames(entry, path, migration);
   migration.deletedClasses = readStringArray(entry, path, "deleted_classes");
+
+  // Where each class is, for later messages about it (checkExports).
+  auto note = [&](const char* list, std::size_t count, const char* suffix) {
+    for (std::size_t i = 0; i < count; ++i) {
+      std::string element = elementPath(memberPath(path, list), i);
+      std::string at = suffix[0] ? memberPath(element, suffix) : element;
+      config_.locations[element] = locate(positions_.valueOffset(at));
+    }
+  };
+  note("new_sqlite_classes", migration.newSqliteClasses.size(), "");
+  note("new_classes", migration.newClasses.size(), "");
+  note("renamed_classes", migration.renamedClasses.size(), "to");
+  note("deleted_classes", migration.deletedClasses.size(), "");
+  config_.locations[memberPath(path, "tag")] =
+      locate(positions_.valueOffset(memberPath(path, "tag")));
   return migration;
 }
 

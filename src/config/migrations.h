@@ -20,6 +20,7 @@ struct ClassFate {
   std::size_t migration = 0;  // the migration that last changed the class
   std::string origin;         // that entry's path: "migrations[0].new_sqlite_classes[0]"
   std::string renamedTo;      // for kRenamed
+  std::string identity;       // see classIdentity()
 };
 
 // A class created, or renamed to, while a live class already has its name.

@@ -278,8 +278,9 @@ v8::MaybeLocal<v8::Module> Isolate::loadModule(ModuleSource source) {
   return module;
 }
 
-v8::MaybeLocal<v8::Module> Isolate::resolveBuiltin(v8::Local<v8::Context> context,
-                                                   v8::Local<v8::String> specifier) {
+bool Isolate::resolveBuiltin(v8::Local<v8::Context> context,
+                             v8::Local<v8::String> specifier,
+                             v8::MaybeLocal<v8::Module>* result) {
   auto* isolate = isolate_;
   auto name = toStdString(isolate, specifier);
   // Built-in modules: the runtime bundle's builtinModules table.
@@ -287,9 +288,19 @@ v8::MaybeLocal<v8::Module> Isolate::resolveBuiltin(v8::Local<v8::Context> contex
                      ->Get(context, toV8(isolate, "builtinModules"))
                      .ToLocalChecked()
                      .As<v8::Object>();
-  if (!modules->HasOwnProperty(context, specifier).FromMaybe(false)) return {};
-  if (auto it = builtins_.find(name); it != builtins_.end()) return it->second.Get(isolate);
-  auto exports = modules->Get(context, specifier).ToLocalChecked().As<v8::Object>();
+  if (!modules->HasOwnProperty(context, specifier).FromMaybe(false)) return false;
+  if (auto it = builtins_.find(name); it != builtins_.end()) {
+    *result = it->second.Get(isolate);
+    return true;
+  }
+  auto entry = modules->Get(context, specifier).ToLocalChecked();
+  // A string instead of exports: a known module the runtime cannot provide.
+  if (entry->IsString()) {
+    throwError(isolate, "Error", toStdString(isolate, entry));
+    *result = {};
+    return true;
+  }
+  auto exports = entry.As<v8::Object>();
   auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
   std::vector<v8::Local<v8::String>> exportNames;
   for (uint32_t i = 0; i < keys->Length(); ++i) {
@@ -298,7 +309,8 @@ v8::MaybeLocal<v8::Module> Isolate::resolveBuiltin(v8::Local<v8::Context> contex
   auto module = v8::Module::CreateSyntheticModule(isolate, specifier, exportNames,
                                                   &Isolate::evaluateSyntheticBuiltin);
   builtins_[name].Reset(isolate, module);
-  return module;
+  *result = module;
+  return true;
 }
 
 v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> context,
@@ -308,8 +320,8 @@ v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> conte
   auto* isolate = context->GetIsolate();
   auto& self = from(isolate);
   auto name = toStdString(isolate, specifier);
-  v8::Local<v8::Module> builtin;
-  if (self.resolveBuiltin(context, specifier).ToLocal(&builtin)) return builtin;
+  v8::MaybeLocal<v8::Module> builtin;
+  if (self.resolveBuiltin(context, specifier, &builtin)) return builtin;
 
   std::string referrerPath;
   auto range = self.modulesByHash_.equal_range(referrer->GetIdentityHash());
@@ -357,10 +369,9 @@ v8::MaybeLocal<v8::Promise> Isolate::importDynamically(v8::Local<v8::Context> co
   v8::Local<v8::Module> module;
   v8::Local<v8::Value> evaluated;
   bool ok = false;
-  auto builtin = self.resolveBuiltin(context, specifier);
-  if (!builtin.IsEmpty()) {
-    module = builtin.ToLocalChecked();
-    ok = true;
+  v8::MaybeLocal<v8::Module> builtin;
+  if (self.resolveBuiltin(context, specifier, &builtin)) {
+    ok = builtin.ToLocal(&module);
   } else if (self.provider_) {
     ok = self.resolveUserModule(name, toStdString(isolate, resourceName)).ToLocal(&module);
   }

@@ -43,6 +43,11 @@ void RpcHost::installNatives() {
                                                        toV8(isolate, target.className)};
                        info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
                      });
+  // Whether a value is a Proxy, which JavaScript cannot tell: workerd sends
+  // a Proxy by reference, as a stub.
+  isolate_.addNative("rpcIsProxy", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    info.GetReturnValue().Set(info[0]->IsProxy());
+  });
   // [worker, entrypoint] of a service binding handle.
   isolate_.addNative("rpcServiceTarget", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     auto* isolate = info.GetIsolate();

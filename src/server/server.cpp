@@ -1,7 +1,11 @@
 // Server: wires loops, Workers, the router and the front door together.
 #include "dohost/server.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "dohost/actor.h"
@@ -10,6 +14,7 @@
 #include "dohost/http.h"
 #include "dohost/log.h"
 #include "dohost/rpc.h"
+#include "dohost/storage_migrations.h"
 
 #include "peers.h"
 #include "state_lock.h"
@@ -18,6 +23,21 @@
 namespace dohost::server {
 namespace fs = std::filesystem;
 
+namespace {
+
+// A fresh folder of this process's own under the system's temporary folder.
+std::filesystem::path makeScratchDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "dohost-in-memory-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) {
+    throw StartupError("dohost: cannot make a temporary folder for --in-memory: " +
+                       std::string(std::strerror(errno)));
+  }
+  return pattern;
+}
+
+}  // namespace
+
 struct Server::Impl {
   Options options;
   std::vector<std::unique_ptr<EventLoop>> loops;
@@ -25,6 +45,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Peers> peers;  // null without a registry folder
   std::unique_ptr<http::Server> http;
+  std::filesystem::path scratchDir;  // --in-memory: bundles go here; removed at stop()
   bool stopped = false;
   std::vector<std::unique_ptr<StateLock>> stateLocks;  // one per Worker
 };
@@ -68,7 +89,10 @@ void Server::start() {
     return rest;
   }());
 
-  if (options.persistDir.empty()) {
+  if (options.inMemory) {
+    impl_->scratchDir = makeScratchDir();
+    options.persistDir = impl_->scratchDir;
+  } else if (options.persistDir.empty()) {
     options.persistDir = fs::absolute(options.configs.front()).parent_path() / ".dohost" / "state";
   }
   options.persistDir = fs::absolute(options.persistDir);
@@ -78,6 +102,20 @@ void Server::start() {
     }
   } catch (const Error& e) {
     throw StartupError(e.what());
+  }
+
+  // The data on disk goes through the migrations it has not seen before any object opens.
+  if (!options.inMemory) {
+    for (const auto& config : configs) {
+      for (auto& problem : storage::applyMigrations(options.persistDir, config)) {
+        errors.push_back(std::move(problem));
+      }
+    }
+    if (!errors.empty()) {
+      std::string message = errors.front();
+      for (size_t i = 1; i < errors.size(); ++i) message += "\n" + errors[i];
+      throw StartupError(message);
+    }
   }
 
   actor::ActorHost::setDefaultIdleTimeout(options.idleTimeout);
@@ -99,7 +137,10 @@ void Server::start() {
   jsrpc::Limits limits;
   limits.enforce = options.enforceLimits;
   limits.subrequests = options.subrequestLimit;
-  for (auto& worker : impl_->workers) worker->setLimits(limits);
+  for (auto& worker : impl_->workers) {
+    worker->setLimits(limits);
+    worker->setInMemory(options.inMemory);
+  }
   for (auto& worker : impl_->workers) {
     worker->setOutbound(outbound);
     for (auto& error : worker->start()) errors.push_back(error);
@@ -138,7 +179,14 @@ void Server::start() {
     try {
       impl_->peers->start(workers);
     } catch (const Error& e) {
-      throw StartupError(e.what());
+      if (options.registryExplicit) throw StartupError(e.what());
+      // The default folder is a convenience: without it this process still
+      // serves, on its own.
+      impl_->peers->stop();
+      impl_->peers.reset();
+      log::warn("registry", std::string(e.what()) +
+                                "; this process neither registers its Workers nor reaches "
+                                "other dohost processes");
     }
   }
 
@@ -252,6 +300,10 @@ void Server::stop() {
   for (auto& loop : impl_->loops) loop->stop();
   for (auto& loop : impl_->loops) loop->join();
   impl_->workers.clear();
+  if (!impl_->scratchDir.empty()) {
+    std::error_code ignored;
+    fs::remove_all(impl_->scratchDir, ignored);
+  }
 }
 
 }  // namespace dohost::server

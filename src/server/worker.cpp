@@ -12,6 +12,8 @@
 #include "dohost/bundle.h"
 #include "dohost/log.h"
 
+#include "compat_natives.h"
+
 namespace dohost::server {
 namespace {
 
@@ -60,8 +62,9 @@ bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
   return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
 }
 
-actor::StorageOptions storageOptions(const config::WorkerConfig& config) {
+actor::StorageOptions storageOptions(const config::WorkerConfig& config, bool inMemory) {
   actor::StorageOptions options;
+  options.inMemory = inMemory;
   options.deleteAllDeletesAlarm = deleteAllDeletesAlarm(config);
   // Fault injection for the crash tests: every commit comes this much later.
   if (const char* delay = std::getenv("DOHOST_TEST_COMMIT_DELAY_MS")) {
@@ -117,6 +120,7 @@ std::vector<std::string> Worker::startOnLoop() {
   io_->install();
   installActorEvents(*isolate_, *actors_, config_.name);
   actors_->setBusyCheck([this] { return web_->pendingTimers() > 0; });
+  installCompatNatives(*isolate_, config_);
   isolate_->addNative("print", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
     isolate_->printConsole(toStdString(info.GetIsolate(), info[0]),
                            toStdString(info.GetIsolate(), info[1]));
@@ -124,9 +128,9 @@ std::vector<std::string> Worker::startOnLoop() {
 
   try {
     // Both outlive start(): import() loads modules later.
-    loader_ =
-        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name,
-                                               config_.moduleRules);
+    loader_ = std::make_unique<bundle::ModuleLoader>(
+        config_.main, persistDir_ / "bundle" / config_.name, bareNodeModules(config_),
+        config_.moduleRules);
     provider_ = std::make_unique<LoaderProvider>(*loader_);
     isolate_->start(*provider_);
   } catch (const std::exception& e) {
@@ -194,11 +198,9 @@ std::vector<std::string> Worker::startOnLoop() {
                              config::isSqliteClass(config_, binding.className));
       }
     }
-    for (const auto& migration : config_.migrations) {
-      for (const auto& name : migration.newSqliteClasses) actors_->defineClass(name, true);
-      for (const auto& name : migration.newClasses) {
-        if (!config::isSqliteClass(config_, name)) actors_->defineClass(name, false);
-      }
+    // Renamed classes keep their identity, so their objects keep their IDs and data.
+    for (const auto& live : config::liveClasses(config_)) {
+      actors_->defineClass(live.name, live.sqlite, live.identity);
     }
 
     // env: vars, then Durable Object namespaces.
@@ -244,7 +246,7 @@ std::vector<std::string> Worker::startOnLoop() {
     rpc_->configure(config_.compatibilityDate, config_.compatibilityFlags, limits_);
   });
   if (unreadable) return errors;
-  for (const auto& problem : actors_->startStorage(storageOptions(config_))) {
+  for (const auto& problem : actors_->startStorage(storageOptions(config_, inMemory_))) {
     errors.push_back(problem);
   }
   if (errors.empty()) router_.addEndpoint(config_.name, rpc_.get());

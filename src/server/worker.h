@@ -59,6 +59,8 @@ class Worker {
   }
   // The per-request limits on calls through bindings. Call before start().
   void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
+  // Durable Object storage in memory only (dohost serve --in-memory). Before start().
+  void setInMemory(bool inMemory) { inMemory_ = inMemory; }
 
  private:
   std::vector<std::string> startOnLoop();
@@ -82,6 +84,7 @@ class Worker {
   std::vector<std::string> entrypoints_;
   std::vector<std::string> classes_;
   jsrpc::Limits limits_;
+  bool inMemory_ = false;
 };
 
 }  // namespace dohost::server

@@ -1,7 +1,8 @@
 """Durable Object instances: one per ID, the constructor once, the input
 gate, blockConcurrencyWhile(), reset after a failure, idle eviction. The
 expected orders and messages were recorded by running the `lifecycle`
-fixture on workerd 2026-11-23."""
+fixture on workerd 2026-11-23 (" reset" marks an error whose
+durableObjectReset is set; none of them has `remote`)."""
 import json
 import threading
 import unittest
@@ -52,27 +53,27 @@ class InstanceTest(DohostTestCase):
     def test_failed_block_resets_the_object(self):
         server = self.serve("lifecycle/wrangler.jsonc")
         self.assertEqual(self.fetch_json(server, "/failInBlock"), {
-            "failed": {"error": "Error: blockConcurrencyWhile fails"},
-            "waiting": {"error": "Error: blockConcurrencyWhile fails"},
+            "failed": {"error": "Error: blockConcurrencyWhile fails reset"},
+            "waiting": {"error": "Error: blockConcurrencyWhile fails reset"},
             "after": {"construction": 2, "calls": 1, "log": ["after"]},
         })
 
     def test_reset_fails_the_events_still_running(self):
         server = self.serve("lifecycle/wrangler.jsonc")
         self.assertEqual(self.fetch_json(server, "/failWhileRunning"), {
-            "running": {"error": "Error: blockConcurrencyWhile fails"},
-            "failed": {"error": "Error: blockConcurrencyWhile fails"},
+            "running": {"error": "Error: blockConcurrencyWhile fails reset"},
+            "failed": {"error": "Error: blockConcurrencyWhile fails reset"},
             "freed": True,
         })
 
     def test_failed_constructor_is_constructed_again_by_the_next_call(self):
         server = self.serve("lifecycle/wrangler.jsonc")
         self.assertEqual(self.fetch_json(server, "/ctorThrows"), {
-            "first": {"error": "TypeError: constructor fails once"},
+            "first": {"error": "TypeError: constructor fails once reset"},
             "again": {"construction": 2, "calls": 1, "log": ["c"]},
         })
         self.assertEqual(self.fetch_json(server, "/ctorBlockFails"), {
-            "first": [{"error": "RangeError: constructor blockConcurrencyWhile fails once"}] * 2,
+            "first": [{"error": "RangeError: constructor blockConcurrencyWhile fails once reset"}] * 2,
             "again": {"construction": 2, "calls": 1, "log": ["c"]},
         })
 

@@ -35,7 +35,7 @@ class Alarms(DohostTestCase):
 
     def test_a_failing_alarm_is_retried_with_its_retry_count(self):
         server = self.serve("alarms/wrangler.jsonc")
-        at = json.loads(server.get("/arm?ms=0&plan=fail-once&name=a")[2])
+        at = json.loads(server.get("/arm?ms=50&plan=fail-once&name=a")[2])
         state = self.runs(server, "a", 2)
         # The first run's writes are kept although it threw, as in workerd.
         self.assertEqual(state["runs"], [
@@ -49,7 +49,7 @@ class Alarms(DohostTestCase):
 
     def test_an_alarm_set_inside_alarm_runs_as_a_first_try(self):
         server = self.serve("alarms/wrangler.jsonc")
-        at = json.loads(server.get("/arm?ms=0&plan=again&name=b")[2])
+        at = json.loads(server.get("/arm?ms=50&plan=again&name=b")[2])
         state = self.runs(server, "b", 2)
         first, second = state["runs"]
         self.assertEqual(first, {"retryCount": 0, "isRetry": False, "scheduledTime": at,
@@ -61,7 +61,7 @@ class Alarms(DohostTestCase):
 
     def test_key_value_classes_have_alarms_too(self):
         server = self.serve("alarms/wrangler.jsonc")
-        at = json.loads(server.get("/arm?ms=0&plan=ok&name=c&legacy=1")[2])
+        at = json.loads(server.get("/arm?ms=50&plan=ok&name=c&legacy=1")[2])
         state = self.runs(server, "c", 1, legacy=True)
         self.assertEqual(state["runs"], [{"retryCount": 0, "isRetry": False,
                                           "scheduledTime": at, "name": "c", "alarmNow": None}])

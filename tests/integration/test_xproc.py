@@ -361,6 +361,34 @@ class RegistryFolder(CrossProcessCase):
             process.wait(10)
         self.assertFalse(os.path.exists(os.path.join(folder, "xproc-back.json")))
 
+    def test_an_unusable_default_folder_only_warns(self):
+        home = os.path.join(self.registry, "home-file")
+        with open(home, "w") as f:
+            f.write("not a folder")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("XDG_RUNTIME_DIR", "DOHOST_REGISTRY_PATH")}
+        env["HOME"] = home
+        process = subprocess.Popen(
+            [BIN, "serve", "-c", os.path.join(WORKERS, "xproc-back", "wrangler.jsonc"),
+             "--port", "0", "--persist-to", self.state],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, text=True)
+        lines = []
+        try:
+            for line in process.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.startswith("Ready on"):
+                    break
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(10)
+            process.stdout.close()
+        self.assertIn("warn registry: cannot create the dev registry folder "
+                      f"{home}/.dohost/registry: Not a directory; pass another with --registry "
+                      "DIR; this process neither registers its Workers nor reaches other dohost "
+                      "processes", lines)
+        self.assertTrue(lines[-1].startswith("Ready on"), lines)
+
     def test_unusable_folder_is_a_startup_error(self):
         blocker = os.path.join(self.registry, "file")
         with open(blocker, "w") as f:

@@ -143,7 +143,8 @@ async function settle(promise) {
   try {
     return await promise;
   } catch (e) {
-    return { error: `${e.name}: ${e.message}` };
+    const flags = `${e.durableObjectReset ? " reset" : ""}${e.remote ? " remote" : ""}`;
+    return { error: `${e.name}: ${e.message}${flags}` };
   }
 }
 
