@@ -76,6 +76,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
   void setBusyCheck(std::function<bool()> busy) { busy_ = std::move(busy); }
 
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
+  void complete(v8::Local<v8::Value> scope, std::function<void()> completion) override;
   rpc::Target namespaceTarget(int handle) override;
   rpc::Reply outputGate(const rpc::Target& target, rpc::Reply reply) override;
 
@@ -93,6 +94,10 @@ class ActorHost final : public jsrpc::ActorDirectory {
     // The event's reply went through outputGate(), which lets only the
     // first answer out: a reset may then fail it while it runs.
     bool failOnReset = false;
+    // An I/O completion (complete()) rather than an event: it resolves a
+    // promise of code running in `section` (0: outside any block).
+    std::function<void()> completion;
+    uint64_t section = 0;
   };
 
   Namespace& namespaceOf(const v8::FunctionCallbackInfo<v8::Value>& info);
@@ -101,13 +106,14 @@ class ActorHost final : public jsrpc::ActorDirectory {
   // Instance lifecycle, in instances.cpp.
   Instance& instanceFor(const rpc::Target& target);
   Instance* find(const std::string& key, uint64_t generation);
-  v8::Local<v8::Value> scopeOf(const Instance& instance);
+  v8::Local<v8::Value> scopeOf(const Instance& instance, uint64_t section = 0);
   bool gateOpen(const Instance& instance) const;
   void pump(Instance& instance);
   void schedulePump(Instance& instance);
   void start(Instance& instance, PendingEvent pending);
-  void lockGate(Instance& instance);
-  void unlockGate(Instance& instance);
+  uint64_t lockGate(Instance& instance, uint64_t parent);
+  void unlockGate(Instance& instance, uint64_t section);
+  bool runnable(const Instance& instance, const PendingEvent& pending) const;
   void reset(Instance& instance, v8::Local<v8::Value> error);
   void maybeIdle(Instance& instance);
   void evict(Instance& instance);

@@ -30,9 +30,10 @@ class ModuleLoader {
   // of its graph imports a bare specifier, plain loading otherwise.
   // `workDir` holds esbuild's output. `builtins` are bare specifiers the
   // runtime provides (Node.js module names under nodejs_compat), left to it
-  // like every `cloudflare:` and `node:` import. `rules` are the config's
-  // module rules. Throws dohost::Error with esbuild's own messages when
-  // bundling fails.
+  // like every `cloudflare:` and `node:` import; with any, a bundle that
+  // require()s an external module gets a `require` from node:module.
+  // `rules` are the config's module rules. Throws dohost::Error with
+  // esbuild's own messages when bundling fails.
   ModuleLoader(const std::filesystem::path& main,
                const std::filesystem::path& workDir,
                const std::vector<std::string>& builtins = {},

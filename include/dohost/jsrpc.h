@@ -42,6 +42,17 @@ class ActorDirectory {
   // from `env`), as the start of a call's target.
   virtual rpc::Target namespaceTarget(int handle) = 0;
 
+  // Runs `completion` (an I/O result that enters JavaScript through
+  // Isolate::run) for code that started the I/O in `scope` (the
+  // continuation-preserved embedder data then): now, or, when `scope` is a
+  // Durable Object's and its input gate is held by a blockConcurrencyWhile()
+  // callback the code is not part of, once the gate lets it in, in order
+  // with the object's events. Call on the isolate's loop, outside
+  // JavaScript.
+  virtual void complete(v8::Local<v8::Value> scope, std::function<void()> completion) {
+    completion();
+  }
+
   // Wraps the reply to a call for `target` so that it leaves only once the
   // writes the object made before it are durable (its output gate). Call
   // the wrapped reply on the isolate's loop.
@@ -99,6 +110,10 @@ class RpcHost final : public rpc::Endpoint {
 
   void rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onReturn(rpc::Message message);
+  // Resolves or rejects a call's promise with its Return. Inside Isolate::run.
+  void settleReturn(const rpc::Return& ret,
+                    v8::Global<v8::Promise::Resolver>& global,
+                    const std::optional<std::string>& fetchedWorker);
   // The Response a fetch() gets from a Worker no process runs.
   v8::MaybeLocal<v8::Object> unavailableResponse(const std::string& message);
   // Replies to a call with what `result` (a value or a promise) settles to.
@@ -119,6 +134,8 @@ class RpcHost final : public rpc::Endpoint {
   v8::Global<v8::Object> env_;
   uint64_t nextCallId_ = 1;
   std::map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+  // The async scope each pending call was made in (see ActorDirectory::complete).
+  std::map<uint64_t, v8::Global<v8::Value>> scopes_;
   std::map<uint64_t, std::string> fetches_;  // callId -> target Worker, for fetch() calls
 };
 

@@ -100,15 +100,29 @@ export class DurableObjectState {
           "parameter 1 is not of type 'function'."));
     }
     const handle = this.#handle;
-    natives.actorGateLock(handle);
-    const result = Promise.resolve().then(() => callback());
+    // The callback, and all it awaits, runs in a section of its own: its
+    // I/O completions pass the gate, everyone else's wait (the host keeps
+    // the object's scope as [handle, section]).
+    const current = natives.getScope();
+    const parent = Array.isArray(current) && current[0] === handle ? current[1] : 0;
+    const section = natives.actorGateLock(handle, parent);
+    const scope = [handle, section];
+    const result = Promise.resolve().then(() => {
+      const previous = natives.getScope();
+      natives.setScope(scope);
+      try {
+        return callback();
+      } finally {
+        natives.setScope(previous);
+      }
+    });
     // Handled here, so that a failure the caller ignores is not reported
     // as an unhandled rejection: it resets the object instead.
     result.then(
-      () => natives.actorGateUnlock(handle),
+      () => natives.actorGateUnlock(handle, section),
       (error) => {
         natives.actorReset(handle, error);
-        natives.actorGateUnlock(handle);
+        natives.actorGateUnlock(handle, section);
       });
     if (this.#constructorBlockers) this.#constructorBlockers.push(result);
     return result;

@@ -447,7 +447,7 @@ const kNoop = [function () {}][0];
 
 // Top-level results of RPC calls gain an own, non-enumerable
 // Symbol.dispose, as in workerd.
-function withDispose(value) {
+export function withDispose(value) {
   if ((typeof value === 'object' && value !== null) ||
       typeof value === 'function') {
     if (!Object.prototype.hasOwnProperty.call(value, Symbol.dispose)) {
@@ -511,7 +511,8 @@ function send(address, path, op, args) {
   if (passed !== null && !paramsDupStubs) {
     for (const stub of passed) stub[Symbol.dispose]();
   }
-  return promise.then(withDispose);
+  // Object results get their Symbol.dispose from the host (withDispose).
+  return promise;
 }
 
 // Walks `path` on a value that already arrived (a pipelined call made on

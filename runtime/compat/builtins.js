@@ -11,6 +11,8 @@
 // friends need every view to track its buffer, which only the engine can
 // do) and Float16Array.
 
+import './core_js_prelude.js';
+
 // ES2023: change Array by copy, findLast (native in V8 10.2, kept for
 // completeness: core-js leaves a native method alone).
 import 'core-js/modules/es.array.find-last.js';
@@ -68,6 +70,24 @@ import 'core-js/modules/es.uint8-array.set-from-base64.js';
 import 'core-js/modules/es.uint8-array.set-from-hex.js';
 import 'core-js/modules/es.uint8-array.to-base64.js';
 import 'core-js/modules/es.uint8-array.to-hex.js';
+import 'core-js/modules/es.iterator.includes.js';
+import 'core-js/modules/es.iterator.join.js';
+import 'core-js/modules/es.iterator.zip.js';
+import 'core-js/modules/es.iterator.zip-keyed.js';
+import 'core-js/modules/es.map.get-or-insert.js';
+import 'core-js/modules/es.map.get-or-insert-computed.js';
+import 'core-js/modules/es.weak-map.get-or-insert.js';
+import 'core-js/modules/es.weak-map.get-or-insert-computed.js';
+
+// Explicit resource management: the symbols `using` needs (esbuild lowers
+// the syntax when it bundles), DisposableStack and SuppressedError.
+import 'core-js/modules/es.symbol.dispose.js';
+import 'core-js/modules/es.symbol.async-dispose.js';
+import 'core-js/modules/es.suppressed-error.constructor.js';
+import 'core-js/modules/es.disposable-stack.constructor.js';
+import 'core-js/modules/es.async-disposable-stack.constructor.js';
+import 'core-js/modules/es.iterator.dispose.js';
+import 'core-js/modules/es.async-iterator.async-dispose.js';
 
 // core-js keeps its shared state on a global property; its modules hold
 // the object itself, so the global name can go and Worker code sees no

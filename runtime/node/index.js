@@ -11,12 +11,18 @@
 
 import { asyncHooksModule } from './async_hooks.js';
 import { assertModule, assertStrictModule } from './assert.js';
-import { bufferModule } from './buffer.js';
+import { bufferModule, getBuffer } from './buffer.js';
 import { cryptoModule } from './crypto.js';
 import { eventsModule } from './events.js';
 import { pathModule } from './path.js';
+import { moduleModule } from './module.js';
 import { makeProcess, processModule } from './process.js';
 import { querystringModule } from './querystring.js';
+import {
+  streamConsumersModule,
+  streamModule,
+  streamPromisesModule,
+} from './stream.js';
 import { stringDecoderModule } from './string_decoder.js';
 import {
   clearImmediate,
@@ -29,9 +35,9 @@ import { typesModule, utilModule } from './util.js';
 
 // Modules workerd provides with nodejs_compat that dohost does not (yet).
 const kMissing = [
-  'stream', 'stream/web', 'stream/promises', 'stream/consumers',
+  'stream/web',
   'zlib', 'net', 'tls', 'dns', 'dns/promises', 'diagnostics_channel',
-  'module', 'constants', 'http', 'https', 'fs', 'fs/promises', 'os',
+  'constants', 'http', 'https', 'fs', 'fs/promises', 'os',
   'perf_hooks', 'punycode', 'readline', 'tty', 'worker_threads', 'vm',
   'v8', 'child_process', 'cluster', 'dgram', 'http2', 'inspector',
 ];
@@ -87,6 +93,9 @@ export function nodeModules(natives) {
       'node:path': pathModule(),
       'node:path/posix': pathModule(),
       'node:querystring': querystringModule(),
+      'node:stream': streamModule(),
+      'node:stream/consumers': streamConsumersModule(getBuffer),
+      'node:stream/promises': streamPromisesModule(),
       'node:string_decoder': stringDecoderModule(),
       'node:timers': timersModule(),
       'node:timers/promises': timersPromisesModule(),
@@ -95,6 +104,7 @@ export function nodeModules(natives) {
       'node:util/types': typesModule(),
     });
     for (const name of kMissing) modules[`node:${name}`] = missingMessage(name);
+    modules['node:module'] = moduleModule(modules);
   }
   if (v2) {
     for (const name of Object.keys(modules)) {

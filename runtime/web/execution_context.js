@@ -48,6 +48,18 @@ export class ExecutionContext {
   passThroughOnException() {
     ExecutionContext.#check(this);
   }
+
+  // TODO(conform): workerd's ctx.mapVirtualHost() and ctx.abort() are
+  // missing; they throw rather than being undefined.
+  mapVirtualHost() {
+    ExecutionContext.#check(this);
+    throw new Error('ctx.mapVirtualHost() is not implemented in dohost.');
+  }
+
+  abort() {
+    ExecutionContext.#check(this);
+    throw new Error('ctx.abort() is not implemented in dohost.');
+  }
 }
 
 Object.defineProperty(ExecutionContext.prototype, Symbol.toStringTag, {

@@ -14,7 +14,7 @@ import { ioNatives, pumpToHost, readableFromHost } from './io.js';
 import { Request } from './request.js';
 import { makeFetchedResponse } from './response.js';
 import { DecompressionStream, ReadableStream } from './streams.js';
-import { webSocketFromHost } from './websocket.js';
+import { setWebSocketConnector, webSocketFromHost } from './websocket.js';
 
 const kMaxRedirects = 20;
 const kRedirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -271,3 +271,5 @@ function finishResponse(response, method, urlList, redirected, signal) {
       : null,
   });
 }
+
+setWebSocketConnector(fetch);

@@ -347,6 +347,11 @@ export async function responseToWire(value, request = null) {
 // Hands a WebSocketPair end over to the host, with workerd's checks.
 function releaseWebSocket(webSocket, request) {
   const ws = webSocketState(webSocket);
+  if (ws.fromConstructor) {
+    throw new TypeError(
+      "Can't return WebSocket in a Response if it was created with " +
+        '`new WebSocket()`');
+  }
   if (ws.released) {
     throw new TypeError(
       "Can't return WebSocket that was already used in a response.");

@@ -8,6 +8,7 @@ import { DOMException } from './dom_exception.js';
 import {
   CloseEvent,
   ErrorEvent,
+  Event,
   EventTarget,
   MessageEvent as BaseMessageEvent,
 } from './events.js';
@@ -46,6 +47,53 @@ const MessageEvent = {
   },
 }.MessageEvent;
 
+// The protocols argument as the header value, with workerd's checks;
+// null when none was given.
+function checkProtocols(protocols) {
+  if (protocols === undefined) return null;
+  const valid = (token) =>
+    token.length > 0 && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(token);
+  if (
+    typeof protocols === 'string' ||
+    !(Symbol.iterator in Object(protocols))
+  ) {
+    const token = `${protocols}`;
+    if (!valid(token)) {
+      throw new DOMException(
+        'WebSocket Constructor: The protocol header token is invalid.',
+        'SyntaxError',
+      );
+    }
+    return token;
+  }
+  const tokens = [...protocols].map((token) => `${token}`);
+  const seen = new Set();
+  for (const token of tokens) {
+    if (!valid(token)) {
+      throw new DOMException(
+        'WebSocket Constructor: One of the protocol header tokens is invalid.',
+        'SyntaxError',
+      );
+    }
+    if (seen.has(token)) {
+      throw new DOMException(
+        'WebSocket Constructor: The protocols header cannot have repeating ' +
+          'values.',
+        'SyntaxError',
+      );
+    }
+    seen.add(token);
+  }
+  return tokens.length === 0 ? null : tokens.join(', ');
+}
+
+// fetch(), set by fetch.js (which imports this module).
+let connector = null;
+
+export function setWebSocketConnector(fetch) {
+  connector = fetch;
+}
+
 // ===========================================================================
 // WebSocket
 
@@ -66,6 +114,11 @@ export class WebSocket extends EventTarget {
   #handlers = { open: null, message: null, close: null, error: null };
   #attachment = undefined;
   #hook = null;
+  #url = null;
+  #protocol = '';
+  #extensions = '';
+  #connecting = false;
+  #fromConstructor = false;
 
   constructor(...args) {
     requireNew(new.target, 'WebSocket');
@@ -95,12 +148,70 @@ export class WebSocket extends EventTarget {
         'SyntaxError',
       );
     }
-    // TODO(conform): new WebSocket(url) is not implemented in dohost; use
-    // fetch() with an "Upgrade: websocket" header instead.
-    throw new Error(
-      'new WebSocket(url) is not implemented in dohost; use fetch(url, ' +
-        "{ headers: { Upgrade: 'websocket' } }) and response.webSocket.",
+    if (url.hash !== '') {
+      throw new DOMException(
+        'WebSocket Constructor: The url fragment must be empty.',
+        'SyntaxError',
+      );
+    }
+    const protocols = checkProtocols(args[1]);
+    this.#url = `${args[0]}`;
+    this.#connecting = true;
+    this.#fromConstructor = true;
+    this.#connect(url, protocols);
+  }
+
+  // new WebSocket(url): an upgrade request through fetch(); `open` once the
+  // server answers 101, `error` then `close` (1006) when it does not.
+  async #connect(url, protocols) {
+    const target =
+      (url.protocol === 'ws:' ? 'http:' : 'https:') +
+      url.href.slice(url.protocol.length);
+    const headers = { Upgrade: 'websocket' };
+    if (protocols !== null) headers['Sec-WebSocket-Protocol'] = protocols;
+    let response;
+    try {
+      response = await connector(target, { headers });
+      if (response.status !== 101 || response.webSocket === null) {
+        throw new TypeError(
+          'Failed to establish the WebSocket connection: expected server to ' +
+            'reply with HTTP status code 101 (switching protocols), but ' +
+            `received ${response.status} instead.`,
+        );
+      }
+    } catch (error) {
+      if (!this.#connecting) return;
+      this.#connecting = false;
+      this.#closedIncoming = true;
+      this.#errored = true;
+      this.#dispatch(
+        new ErrorEvent('error', { message: `Uncaught ${error}`, error }),
+      );
+      this.#dispatch(
+        new CloseEvent('close', {
+          code: 1006,
+          reason: 'Failed to establish websocket connection',
+          wasClean: false,
+        }),
+      );
+      return;
+    }
+    const remote = wsState(response.webSocket);
+    remote.release();
+    if (!this.#connecting) {
+      // close() was called while connecting: drop the connection.
+      ioNatives().wsRelease(remote.handle);
+      return;
+    }
+    this.#connecting = false;
+    this.#handle = remote.handle;
+    this.#protocol = response.headers.get('sec-websocket-protocol');
+    this.#extensions = response.headers.get('sec-websocket-extensions');
+    this.#accepted = true;
+    ioNatives().wsListen(this.#handle, (kind, data, code) =>
+      this.#receive(kind, data, code),
     );
+    this.#dispatch(new Event('open'));
   }
 
   static {
@@ -108,6 +219,7 @@ export class WebSocket extends EventTarget {
       handle: ws.#handle,
       accepted: ws.#accepted,
       released: ws.#released,
+      fromConstructor: ws.#fromConstructor,
       release() {
         ws.#released = true;
       },
@@ -144,6 +256,7 @@ export class WebSocket extends EventTarget {
   }
 
   get readyState() {
+    if (this.#connecting) return 0;
     if ((this.#closedIncoming && this.#closedOutgoing) || this.#errored) {
       return 3;
     }
@@ -152,15 +265,15 @@ export class WebSocket extends EventTarget {
   }
 
   get url() {
-    return null;
+    return this.#url;
   }
 
   get protocol() {
-    return '';
+    return this.#protocol;
   }
 
   get extensions() {
-    return '';
+    return this.#extensions;
   }
 
   get binaryType() {
@@ -172,6 +285,12 @@ export class WebSocket extends EventTarget {
   }
 
   accept() {
+    if (this.#fromConstructor) {
+      throw new TypeError(
+        "Websockets obtained from the 'new WebSocket()' constructor cannot " +
+          'call accept',
+      );
+    }
     if (this.#released) {
       throw new TypeError(
         "Can't accept() WebSocket that was already used in a response.",
@@ -210,6 +329,12 @@ export class WebSocket extends EventTarget {
   }
 
   close(code = undefined, reason = undefined) {
+    if (this.#connecting) {
+      // Before the connection is made, close() cancels it, as on workerd.
+      this.#connecting = false;
+      this.#released = true;
+      return;
+    }
     if (this.#closedOutgoing || this.#released || this.#errored) return;
     if (!this.#accepted) throw new TypeError(kNotAccepted);
     if (code !== undefined) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <v8.h>
@@ -40,7 +41,13 @@ struct ActorHost::Instance {
   int storageHandle = -1;
   std::deque<PendingEvent> queue;
   int gateLocks = 0;  // blockConcurrencyWhile() callbacks not yet settled
-  int running = 0;    // events started whose result has not settled
+  // Their sections (innermost last): code running in the innermost one, and
+  // its I/O completions, still run; everything else waits. A section's
+  // parent is the one its blockConcurrencyWhile() was called in (0: none).
+  std::vector<uint64_t> sections;
+  std::map<uint64_t, uint64_t> sectionParent;
+  uint64_t nextSection = 1;
+  int running = 0;  // events started whose result has not settled
   // The running events a reset fails at once, by event number.
   std::map<uint64_t, Fail> failOnReset;
   uint64_t nextEvent = 1;

@@ -2,6 +2,7 @@
 // the input gate (events one at a time in arrival order, held back while
 // blockConcurrencyWhile() runs), resetting an object whose
 // blockConcurrencyWhile() callback failed, and eviction after an idle time.
+#include <algorithm>
 #include <utility>
 
 #include "dohost/actor.h"
@@ -104,10 +105,13 @@ ActorHost::Instance& ActorHost::instanceFor(const rpc::Target& target) {
   return instance;
 }
 
-v8::Local<v8::Value> ActorHost::scopeOf(const Instance& instance) {
-  // Any value but a RequestScope means "not a request's work" to the
-  // runtime; the storage handle names the object.
-  return v8::Integer::New(isolate_.v8(), instance.storageHandle);
+v8::Local<v8::Value> ActorHost::scopeOf(const Instance& instance, uint64_t section) {
+  // [handle, section]: any value but a RequestScope means "not a request's
+  // work" to the runtime; the storage handle names the object.
+  auto* isolate = isolate_.v8();
+  v8::Local<v8::Value> parts[] = {v8::Integer::New(isolate, instance.storageHandle),
+                                  v8::Number::New(isolate, static_cast<double>(section))};
+  return v8::Array::New(isolate, parts, 2);
 }
 
 ActorHost::Instance* ActorHost::find(const std::string& key, uint64_t generation) {
@@ -144,15 +148,71 @@ bool ActorHost::gateOpen(const Instance& instance) const {
   return instance.ready && instance.gateLocks == 0;
 }
 
+bool ActorHost::runnable(const Instance& instance, const PendingEvent& pending) const {
+  if (!pending.completion) return gateOpen(instance);
+  // A completion of code in an ended section belongs to its parent.
+  auto section = pending.section;
+  auto active = [&](uint64_t s) {
+    return std::find(instance.sections.begin(), instance.sections.end(), s) !=
+           instance.sections.end();
+  };
+  while (section != 0 && !active(section)) {
+    auto parent = instance.sectionParent.find(section);
+    section = parent == instance.sectionParent.end() ? 0 : parent->second;
+  }
+  uint64_t innermost = instance.sections.empty() ? 0 : instance.sections.back();
+  return section == innermost;
+}
+
 void ActorHost::pump(Instance& instance) {
-  if (!gateOpen(instance) || instance.queue.empty()) {
+  auto next =
+      std::find_if(instance.queue.begin(), instance.queue.end(),
+                   [&](const PendingEvent& pending) { return runnable(instance, pending); });
+  if (next == instance.queue.end()) {
     maybeIdle(instance);
     return;
   }
-  auto pending = std::move(instance.queue.front());
-  instance.queue.pop_front();
-  start(instance, std::move(pending));
-  if (!instance.queue.empty()) schedulePump(instance);
+  auto pending = std::move(*next);
+  instance.queue.erase(next);
+  if (pending.completion) {
+    pending.completion();
+  } else {
+    start(instance, std::move(pending));
+  }
+  auto more = std::any_of(instance.queue.begin(), instance.queue.end(),
+                          [&](const PendingEvent& pending) { return runnable(instance, pending); });
+  if (more) schedulePump(instance);
+}
+
+void ActorHost::complete(v8::Local<v8::Value> scope, std::function<void()> completion) {
+  // Not a Durable Object's work, or its object is gone: at once.
+  Instance* instance = nullptr;
+  uint64_t section = 0;
+  if (scope->IsArray() && scope.As<v8::Array>()->Length() == 2) {
+    auto context = isolate_.context();
+    auto parts = scope.As<v8::Array>();
+    int handle = parts->Get(context, 0).ToLocalChecked()->Int32Value(context).FromMaybe(-1);
+    section = static_cast<uint64_t>(
+        parts->Get(context, 1).ToLocalChecked()->NumberValue(context).FromMaybe(0));
+    if (handle >= 0 && handle < static_cast<int>(storageHandles_.size())) {
+      instance = storageHandles_[handle];
+    }
+  }
+  if (!instance) {
+    isolate_.run([&] { completion(); });
+    return;
+  }
+  PendingEvent pending;
+  pending.completion = std::move(completion);
+  pending.section = section;
+  instance->queue.push_back(std::move(pending));
+  auto key = instance->key;
+  auto generation = instance->generation;
+  if (!instance->pumpScheduled) {
+    isolate_.run([&] {
+      if (auto* found = find(key, generation)) pump(*found);
+    });
+  }
 }
 
 void ActorHost::schedulePump(Instance& instance) {
@@ -199,16 +259,24 @@ void ActorHost::start(Instance& instance, PendingEvent pending) {
   isolate_.whenSettled(result, finished, finished);
 }
 
-void ActorHost::lockGate(Instance& instance) {
+uint64_t ActorHost::lockGate(Instance& instance, uint64_t parent) {
+  auto section = instance.nextSection++;
+  instance.sections.push_back(section);
+  instance.sectionParent[section] = parent;
   instance.gateLocks++;
   if (instance.idleTimer) instance.idleTimer->cancel();
+  return section;
 }
 
-void ActorHost::unlockGate(Instance& instance) {
+void ActorHost::unlockGate(Instance& instance, uint64_t section) {
   DOHOST_ASSERT(instance.gateLocks > 0);
-  // Called from JavaScript (a promise reaction): waiting events start in
-  // tasks of their own.
-  if (--instance.gateLocks == 0) schedulePump(instance);
+  auto it = std::find(instance.sections.begin(), instance.sections.end(), section);
+  if (it != instance.sections.end()) instance.sections.erase(it);
+  // Called from JavaScript (a promise reaction): what may run now (events
+  // once no block is left, completions of the enclosing section) starts in
+  // tasks of its own.
+  --instance.gateLocks;
+  schedulePump(instance);
 }
 
 // ==== Natives for DurableObjectState ==========================================
@@ -221,12 +289,20 @@ void ActorHost::installInstanceNatives() {
     if (handle < 0 || handle >= static_cast<int>(storageHandles_.size())) return nullptr;
     return storageHandles_[handle];
   };
-  // blockConcurrencyWhile(): (handle) closes the gate; (handle) opens it.
+  // blockConcurrencyWhile(): (handle, parent section) closes the gate and
+  // returns the callback's section; (handle, section) opens it again.
   isolate_.addNative("actorGateLock", [this, instanceOf](const auto& info) {
-    if (auto* instance = instanceOf(info)) lockGate(*instance);
+    auto* instance = instanceOf(info);
+    if (!instance) return;
+    auto parent = info[1]->NumberValue(isolate_.context()).FromMaybe(0);
+    auto section = lockGate(*instance, static_cast<uint64_t>(parent));
+    info.GetReturnValue().Set(static_cast<double>(section));
   });
   isolate_.addNative("actorGateUnlock", [this, instanceOf](const auto& info) {
-    if (auto* instance = instanceOf(info)) unlockGate(*instance);
+    auto* instance = instanceOf(info);
+    if (!instance) return;
+    auto section = info[1]->NumberValue(isolate_.context()).FromMaybe(0);
+    unlockGate(*instance, static_cast<uint64_t>(section));
   });
   // (handle, error): a blockConcurrencyWhile() callback failed after the
   // constructor; during construction createInstance() rejects instead.
@@ -257,7 +333,9 @@ void ActorHost::reset(Instance& instance, v8::Local<v8::Value> error) {
   // when they end, is dropped); so do the events still waiting.
   // TODO(conform): an alarm already running finishes normally.
   for (auto& [number, failRunning] : owned->failOnReset) failRunning(error);
-  for (auto& waiting : owned->queue) waiting.fail(error);
+  for (auto& waiting : owned->queue) {
+    if (waiting.fail) waiting.fail(error);
+  }
 }
 
 void ActorHost::maybeIdle(Instance& instance) {

@@ -348,8 +348,8 @@ void IoNatives::install() {
   isolate_.addNative("wsUnpark", [weak](const Info& info) {
     guarded(info, "wsUnpark", [&] {
       auto state = weak.lock();
-      auto token = std::uint64_t(info[0]->NumberValue(info.GetIsolate()->GetCurrentContext())
-                                     .FromMaybe(0));
+      auto token =
+          std::uint64_t(info[0]->NumberValue(info.GetIsolate()->GetCurrentContext()).FromMaybe(0));
       std::shared_ptr<WebSocketEnd> end;
       {
         auto& lot = parked();

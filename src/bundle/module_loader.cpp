@@ -360,6 +360,16 @@ ModuleLoader::ModuleLoader(const fs::path& main,
     throw Error("cannot bundle " + main_.string() + ":\n" + output);
   }
   bundledCode_ = readFile(out);
+
+  // esbuild leaves require() of an external module (a CommonJS package's
+  // require("buffer")) to a global `require`, which Workers lack: give the
+  // bundle one from node:module, on its first line so line numbers hold.
+  if (!builtins.empty() && bundledCode_.find("Dynamic require of \"") != std::string::npos) {
+    bundledCode_ =
+        "import { createRequire as __dohostCreateRequire } from \"node:module\"; "
+        "const require = __dohostCreateRequire(\"/\"); " +
+        bundledCode_;
+  }
   readExternals(workDir / "meta.json");
   readSourceMap(fs::path(out.string() + ".map"));
 }

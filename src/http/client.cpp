@@ -5,8 +5,6 @@
 #include "dohost/http.h"
 
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
-#include <utility>
-
 #include <array>
 #include <cstdlib>
 #include <limits>
@@ -14,11 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <strings.h>
-
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <utility>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -30,8 +25,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "dohost/log.h"
+
 #include "wire.h"
 #include "ws_connection.h"
 #include "ws_frame.h"
@@ -103,8 +101,8 @@ std::optional<Target> parseTarget(const std::string& url) {
   }
   if (target.port.empty()) target.port = target.tls ? "443" : "80";
   if (size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
-  target.pathAndQuery = path.empty() || path.front() != '/' ? "/" + std::string(path)
-                                                             : std::string(path);
+  target.pathAndQuery =
+      path.empty() || path.front() != '/' ? "/" + std::string(path) : std::string(path);
   if (target.host.empty()) return std::nullopt;
   return target;
 }
@@ -181,10 +179,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       if (self->finished_) return;
       if (ec) {
         long verify = SSL_get_verify_result(self->tls_->native_handle());
-        std::string why = verify != X509_V_OK
-                              ? std::string("invalid peer certificate: ") +
-                                    X509_verify_cert_error_string(verify)
-                              : lowerFirst(ec.message());
+        std::string why = verify != X509_V_OK ? std::string("invalid peer certificate: ") +
+                                                    X509_verify_cert_error_string(verify)
+                                              : lowerFirst(ec.message());
         return self->fail("Network connection failed: TLS handshake failed: " + why);
       }
       self->writeHead();
@@ -224,13 +221,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void writeThen(std::string bytes, Next next) {
     pending_ = std::move(bytes);
     withStream([&](auto& stream) {
-      asio::async_write(stream, asio::buffer(pending_),
-                        [self = shared_from_this(), next = std::move(next)](ErrorCode ec,
-                                                                            std::size_t) {
-                          if (self->finished_) return;
-                          if (ec) return self->fail(std::string(kConnectionLost));
-                          next();
-                        });
+      asio::async_write(
+          stream, asio::buffer(pending_),
+          [self = shared_from_this(), next = std::move(next)](ErrorCode ec, std::size_t) {
+            if (self->finished_) return;
+            if (ec) return self->fail(std::string(kConnectionLost));
+            next();
+          });
     });
   }
 
@@ -331,10 +328,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     body.data = readBuffer_.data();
     body.size = readBuffer_.size();
     withStream([&](auto& stream) {
-      bhttp::async_read_some(stream, buffer_, *parser_,
-                             [self = shared_from_this()](ErrorCode ec, std::size_t) {
-                               self->onBodyRead(ec);
-                             });
+      bhttp::async_read_some(
+          stream, buffer_, *parser_,
+          [self = shared_from_this()](ErrorCode ec, std::size_t) { self->onBodyRead(ec); });
     });
   }
 

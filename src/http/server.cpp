@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
-#include <utility>
-
 #include <array>
 #include <atomic>
 #include <cctype>
@@ -23,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -40,6 +39,7 @@
 #include "dohost/assert.h"
 #include "dohost/byte_stream.h"
 #include "dohost/log.h"
+
 #include "wire.h"
 #include "ws_connection.h"
 #include "ws_frame.h"
@@ -165,7 +165,9 @@ class Core {
       : options_(std::move(options)), handler_(std::move(handler)) {}
 
   bool stopped() const { return stopped_.load(); }
-  const ServerOptions& options() const { return options_; }
+  const ServerOptions& options() const {
+    return options_;
+  }
 
   // Marks the server stopped and closes the connections, on their own loops: the idle ones, or
   // all of them when `closeAll`. Then waits for handlers that are running to return, unless

@@ -5,6 +5,8 @@
 
 #include "dohost/assert.h"
 #include "dohost/jsrpc.h"
+
+#include <tuple>
 #include "dohost/log.h"
 
 namespace dohost::jsrpc {
@@ -18,6 +20,7 @@ RpcHost::RpcHost(js::Isolate& isolate, rpc::Router& router, std::string worker)
 RpcHost::~RpcHost() {
   v8::Isolate::Scope scope(isolate_.v8());
   pending_.clear();
+  scopes_.clear();
   env_.Reset();
 }
 
@@ -160,6 +163,9 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   // The router finds the Worker in this process or, through the dev
   // registry, in another one; a Worker that runs nowhere gets a failure.
   pending_[call.callId].Reset(isolate, resolver);
+  // Whose work the call is (a Durable Object's, maybe inside a
+  // blockConcurrencyWhile()): its result goes back through that owner's gate.
+  scopes_[call.callId].Reset(isolate, context->GetContinuationPreservedEmbedderData());
   // A Worker that no process runs answers fetch() with a 503 rather than an error.
   if (call.op == rpc::Op::kFetch) fetches_[call.callId] = call.target.worker;
   auto worker = call.target.worker;
@@ -178,7 +184,33 @@ void RpcHost::onReturn(rpc::Message message) {
     fetchedWorker = std::move(fetch->second);
     fetches_.erase(fetch);
   }
-  isolate_.run([&] {
+  v8::Global<v8::Value> scope;
+  if (auto found = scopes_.find(ret.callId); found != scopes_.end()) {
+    scope = std::move(found->second);
+    scopes_.erase(found);
+  }
+  auto state = std::make_shared<std::tuple<rpc::Return, v8::Global<v8::Promise::Resolver>,
+                                           std::optional<std::string>>>(
+      std::move(ret), std::move(global), std::move(fetchedWorker));
+  auto completion = [this, state] {
+    auto& [ret, global, fetchedWorker] = *state;
+    settleReturn(ret, global, fetchedWorker);
+  };
+  if (!actors_ || scope.IsEmpty()) {
+    isolate_.run(completion);
+    return;
+  }
+  v8::Isolate::Scope isolateScope(isolate_.v8());
+  v8::HandleScope handles(isolate_.v8());
+  auto context = isolate_.context();
+  v8::Context::Scope contextScope(context);
+  actors_->complete(scope.Get(isolate_.v8()), completion);
+}
+
+void RpcHost::settleReturn(const rpc::Return& ret,
+                           v8::Global<v8::Promise::Resolver>& global,
+                           const std::optional<std::string>& fetchedWorker) {
+  {
     auto* isolate = isolate_.v8();
     auto context = isolate_.context();
     auto resolver = global.Get(isolate);
@@ -202,9 +234,11 @@ void RpcHost::onReturn(rpc::Message message) {
       return;
     }
     if (!ret.isError) {
-      if (ret.hasCaps) {
+      // Object results gain Symbol.dispose (and their stubs, if any, are
+      // revived) here rather than in a promise reaction of their own.
+      if (ret.hasCaps || value->IsObject()) {
         v8::Local<v8::Value> reviveArgs[] = {value};
-        if (!isolate_.internal("reviveResult")
+        if (!isolate_.internal(ret.hasCaps ? "reviveResult" : "withDispose")
                  ->Call(context, v8::Undefined(isolate), 1, reviveArgs)
                  .ToLocal(&value)) {
           resolver->Reject(context, tryCatch.Exception()).Check();
@@ -222,7 +256,7 @@ void RpcHost::onReturn(rpc::Message message) {
       error = tryCatch.Exception();
     }
     resolver->Reject(context, error).Check();
-  });
+  }
 }
 
 v8::MaybeLocal<v8::Object> RpcHost::unavailableResponse(const std::string& message) {

@@ -1,9 +1,9 @@
 // The native that lets the runtime run a function as an event of a Durable Object of this
 // Worker (natives.actorDispatch): the WebSocket hibernation API uses it to deliver a socket's
 // messages to its object, constructing the object again when it was evicted.
-#include "worker.h"
-
 #include "dohost/log.h"
+
+#include "worker.h"
 
 namespace dohost::server {
 
@@ -13,8 +13,8 @@ using js::toV8;
 void installActorEvents(js::Isolate& isolate, actor::ActorHost& actors, const std::string& worker) {
   // actorDispatch(className, hex, name, callback): runs callback(instance) as an event of the
   // object, once its input gate lets it; what callback returns (a promise) ends the event.
-  isolate.addNative("actorDispatch", [&isolate, &actors, worker](
-                                         const v8::FunctionCallbackInfo<v8::Value>& info) {
+  isolate.addNative("actorDispatch", [&isolate, &actors,
+                                      worker](const v8::FunctionCallbackInfo<v8::Value>& info) {
     auto* v8Isolate = info.GetIsolate();
     if (!info[3]->IsFunction()) return js::throwError(v8Isolate, "TypeError", "no callback");
     rpc::Target target;
@@ -22,7 +22,8 @@ void installActorEvents(js::Isolate& isolate, actor::ActorHost& actors, const st
     target.className = toStdString(v8Isolate, info[0]);
     target.objectId = toStdString(v8Isolate, info[1]);
     if (info[2]->IsString()) target.objectName = toStdString(v8Isolate, info[2]);
-    auto callback = std::make_shared<v8::Global<v8::Function>>(v8Isolate, info[3].As<v8::Function>());
+    auto callback =
+        std::make_shared<v8::Global<v8::Function>>(v8Isolate, info[3].As<v8::Function>());
     auto described = target.className + " " + target.objectId;
     actors.dispatch(
         target,

@@ -37,6 +37,18 @@ class InstanceTest(DohostTestCase):
             "log": ["enter A", "leave A", "during", "enter B", "leave B", "end"],
         })
 
+    def test_block_holds_the_rpc_results_of_other_events(self):
+        server = self.serve("lifecycle/wrangler.jsonc")
+        self.assertEqual(self.fetch_json(server, "/exclusiveIo"), {
+            "results": ["A done", "B done"],
+            "log": ["enter A", "leave A", "during", "io start", "enter B", "leave B", "io end",
+                    "end"],
+        })
+
+    def test_block_lets_its_own_rpc_results_in_also_when_nested(self):
+        server = self.serve("lifecycle/wrangler.jsonc")
+        self.assertEqual(self.fetch_json(server, "/blockOnIo"), "outer inner after")
+
     def test_constructor_block_holds_the_first_events(self):
         server = self.serve("lifecycle/wrangler.jsonc")
         self.assertEqual(self.fetch_json(server, "/ctorBlock"), [["init", "a"], ["init", "a", "b"]])

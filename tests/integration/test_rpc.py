@@ -150,6 +150,33 @@ class Ordering(DohostTestCase):
         self.assertEqual(json.loads(body), {"ok": list(range(40))})
 
 
+class Examples(DohostTestCase):
+    EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "examples")
+
+    def example(self, *parts):
+        return os.path.join(self.EXAMPLES, *parts)
+
+    def test_the_service_binding_example_runs(self):
+        server = self.serve(self.example("service-binding", "gateway", "wrangler.jsonc"),
+                            self.example("service-binding", "accounts", "wrangler.jsonc"))
+        status, _, body = server.get("/user/ann")
+        self.assertEqual(json.loads(body), {
+            "user": {"name": "ann", "region": "local", "since": "2024-01-01T00:00:00.000Z"},
+            "visits": ["ann visit 1", "ann visit 2"]})
+        self.assertEqual(server.get("/health")[2], "accounts is up (GET /health)\n")
+
+    def test_the_external_durable_object_example_runs(self):
+        server = self.serve(self.example("external-do", "app", "wrangler.jsonc"),
+                            self.example("external-do", "counter-host", "wrangler.jsonc"))
+        self.assertEqual(json.loads(server.get("/hit/a")[2]), {"name": "a", "count": 1})
+        self.assertEqual(json.loads(server.get("/hit/a")[2]), {"name": "a", "count": 2})
+        self.assertEqual(server.get("/peek/a")[2], "counter a is at 2\n")
+        self.assertRegex(server.output(), r"env.COUNTER .*Counter \(in counter-host\) \[connected\]")
+        # The object's data lives with the Worker that defines the class.
+        self.assertTrue(os.path.isdir(os.path.join(self.state, "do", "counter-host", "Counter")))
+
+
 class Limits(DohostTestCase):
     def call(self, server, path):
         status, _, body = server.get(path)

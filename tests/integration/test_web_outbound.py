@@ -204,6 +204,57 @@ class OutboundWebSocket(FetchTestCase):
         self.assertEqual(result["closed"], [1000, "server bye"])
 
 
+class WebSocketConstructor(FetchTestCase):
+    """new WebSocket(url), with the values workerd gives (but no compression extension)."""
+
+    def setUp(self):
+        super().setUp()
+        self.peer = self.serve("web-io/wrangler.jsonc")
+        self.server = self.serve("web-outbound/wrangler.jsonc")
+
+    def get(self, path):
+        status, _, body = self.server.get(f"{path}?target=http://127.0.0.1:{self.peer.port}")
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def test_a_connection_opens_talks_and_closes(self):
+        out = self.get("/newws")
+        self.assertEqual((out["initial"], out["url"], out["protocol"], out["extensions"]),
+                         (0, f"ws://127.0.0.1:{self.peer.port}/echo", "", ""))
+        self.assertEqual(out["sendEarly"]["message"],
+                         "You must call one of accept() or state.acceptWebSocket() on this "
+                         "WebSocket before sending messages.")
+        self.assertEqual(out["acceptIt"]["message"],
+                         "Websockets obtained from the 'new WebSocket()' constructor cannot "
+                         "call accept")
+        self.assertEqual(out["respond"], {"ok": True, "v": {}})
+        self.assertEqual(out["events"], [["open", "Event", 1, None, None],
+                                         ["message", "echo:hi"],
+                                         ["close", 1000, "server bye", True, 3]])
+
+    def test_a_refused_upgrade_fires_error_then_close(self):
+        self.assertEqual(self.get("/newws-fail"), [
+            ["error", "Uncaught TypeError: Failed to establish the WebSocket connection: "
+                      "expected server to reply with HTTP status code 101 (switching "
+                      "protocols), but received 404 instead.",
+             "TypeError: Failed to establish the WebSocket connection: expected server to "
+             "reply with HTTP status code 101 (switching protocols), but received 404 "
+             "instead.", 3],
+            ["close", 1006, "Failed to establish websocket connection", False, 3]])
+
+    def test_the_constructor_checks_as_workerd(self):
+        out = self.get("/newws-checks")
+        syntax = lambda message: {"ok": False, "name": "SyntaxError", "ctor": "DOMException",
+                                  "message": "WebSocket Constructor: " + message}
+        self.assertEqual(out["frag"], syntax("The url fragment must be empty."))
+        self.assertEqual(out["badProto"], syntax("The protocol header token is invalid."))
+        self.assertEqual(out["emptyArr"], {"ok": True, "v": {}})
+        self.assertEqual(out["badArr"], syntax("One of the protocol header tokens is invalid."))
+        self.assertEqual(out["dupArr"],
+                         syntax("The protocols header cannot have repeating values."))
+        self.assertEqual(out["closeConnecting"], {"ok": True, "v": "undefined"})
+
+
 class OutboundHttps(FetchTestCase):
     def setUp(self):
         super().setUp()

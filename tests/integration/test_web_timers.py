@@ -148,7 +148,8 @@ class WebTimers(DohostTestCase):
     def test_execution_context(self):
         context = self.json("/context")
         self.assertEqual(context["tag"], "[object ExecutionContext]")
-        self.assertEqual(context["methods"][:2], ["waitUntil", "passThroughOnException"])
+        self.assertEqual(context["methods"],
+                         ["waitUntil", "passThroughOnException", "mapVirtualHost", "abort"])
         self.assertEqual(context["props"], {})
         self.assertEqual(context["waitUntilNoArgument"], type_error(
             "Failed to execute 'waitUntil' on 'ExecutionContext': parameter 1 is not of type "

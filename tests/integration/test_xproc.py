@@ -83,6 +83,16 @@ class ExternalDurableObject(CrossProcessCase):
         self.assertEqual(self.get_json(front, "/large?size=3000000"),
                          {"length": 3000000, "last": 7})
 
+    def test_stub_fetch_reaches_the_object_or_answers_503(self):
+        back = self.serve("xproc-back/wrangler.jsonc")
+        front = self.serve("xproc-front/wrangler.jsonc")
+        self.assertEqual(self.get_json(front, "/stub-fetch?name=f"), {
+            "status": 202, "owner": "back", "body": "counter f saw POST /inside hi"})
+        back.stop()
+        self.wait_state(front, REMOTE_LINE, "[not connected]")
+        self.assertEqual(self.get_json(front, "/stub-fetch?name=f"), {
+            "status": 503, "owner": None, "body": NOT_FOUND})
+
     def test_many_calls_in_flight_get_their_own_replies(self):
         self.serve("xproc-back/wrangler.jsonc")
         front = self.serve("xproc-front/wrangler.jsonc")

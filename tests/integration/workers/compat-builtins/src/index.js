@@ -48,6 +48,17 @@ export default { async fetch() {
     attrs(Iterator, 'from'), attrs(Object.getPrototypeOf(Uint8Array.prototype), 'toSorted'), attrs(Array.prototype, 'toSpliced')];
   r.unscopables = ['toSorted', 'toReversed', 'toSpliced', 'with'].map((k) => Array.prototype[Symbol.unscopables][k]);
   r.iterTag = Object.prototype.toString.call(gen().map((x) => x));
+  const stack = new DisposableStack();
+  const disposed = [];
+  stack.defer(() => disposed.push('a'));
+  stack.defer(() => disposed.push('b'));
+  stack.dispose();
+  const asyncIteratorProto = Object.getPrototypeOf(Object.getPrototypeOf(
+    Object.getPrototypeOf((async function* () {})())));
+  r.newer = [typeof Symbol.dispose, typeof Symbol.asyncDispose, String(new SuppressedError(1, 2, 'm')), disposed,
+    typeof Iterator.prototype[Symbol.dispose], typeof asyncIteratorProto[Symbol.asyncDispose],
+    [...Iterator.zip([[1, 2], ['a', 'b']])], Iterator.zipKeyed({ a: [1], b: [2] }).toArray(), gen().includes(3), gen().join('-'),
+    new Map().getOrInsert('k', 5), new Map([['k', 1]]).getOrInsertComputed('k', () => 9), new WeakMap().getOrInsert({}, 3)];
   r.globals = Object.getOwnPropertyNames(globalThis).filter((k) => /core|__/.test(k));
   r.typeErrs = [err(() => Array.prototype.toSorted.call([], 1)), err(() => Object.groupBy(null, (x) => x)), err(() => Iterator.prototype.map.call({}, 1))];
   return new Response(JSON.stringify(r, null, 0).replace(/\],"/g, '],\n"'));

@@ -77,6 +77,16 @@ export class Obj extends DurableObject {
     return out;
   }
 
+  // A block's own I/O passes its gate, also in a nested block.
+  async blockOnIo() {
+    const helper = this.env.HELPER.getByName("helper");
+    return await this.ctx.blockConcurrencyWhile(async () => {
+      const outer = await helper.echo("outer");
+      const inner = await this.ctx.blockConcurrencyWhile(async () => await helper.echo("inner"));
+      return `${outer} ${inner} ${await helper.echo("after")}`;
+    });
+  }
+
   async nested() {
     return await this.ctx.blockConcurrencyWhile(async () => {
       const inner = await this.ctx.blockConcurrencyWhile(async () => "inner");
@@ -167,6 +177,20 @@ const routes = {
       stub.exclusive("B", 5),
     ]);
     return { results: [results[0], results[2]], log: (await stub.visit("end")).log };
+  },
+  // An I/O completion of another event waits for a block to end.
+  async exclusiveIo(url, env) {
+    const stub = env.OBJ.getByName("exclusive-io");
+    const results = await Promise.all([
+      stub.exclusive("A", 60),
+      stub.visit("during"),
+      stub.awaitIo("io"),
+      stub.exclusive("B", 30),
+    ]);
+    return { results: [results[0], results[3]], log: (await stub.visit("end")).log };
+  },
+  async blockOnIo(url, env) {
+    return await env.OBJ.getByName("block-io").blockOnIo();
   },
   async ctorBlock(url, env) {
     const stub = env.OBJ.getByName("ctor-bcw");

@@ -23,10 +23,95 @@ async function describe(p) {
     };
   }
 }
+function tryIt(f) {
+  try {
+    const v = f();
+    return { ok: true, v: v === undefined ? 'undefined' : v };
+  } catch (e) {
+    return {
+      ok: false,
+      name: e.name,
+      ctor: e.constructor.name,
+      message: e.message,
+    };
+  }
+}
+
 export default {
   async fetch(request, env) {
     const u = new URL(request.url);
     const c = u.searchParams.get('case');
+    const target = u.searchParams.get('target');
+    // new WebSocket(url), against the web-io Worker at `target`.
+    if (u.pathname === '/newws') {
+      const ws = new WebSocket(target.replace('http', 'ws') + '/echo');
+      const out = {
+        initial: ws.readyState,
+        url: ws.url,
+        protocol: ws.protocol,
+        extensions: ws.extensions,
+      };
+      out.sendEarly = tryIt(() => ws.send('x'));
+      out.acceptIt = tryIt(() => ws.accept());
+      out.respond = tryIt(
+        () => new Response(null, { status: 101, webSocket: ws }),
+      );
+      const events = [];
+      await new Promise((res) => {
+        ws.addEventListener('open', (e) => {
+          events.push([
+            'open',
+            e.constructor.name,
+            ws.readyState,
+            ws.protocol,
+            ws.extensions,
+          ]);
+          ws.send('hi');
+        });
+        ws.addEventListener('message', (e) => {
+          events.push(['message', e.data]);
+          ws.close(1000, 'client bye');
+        });
+        ws.addEventListener('close', (e) => {
+          events.push(['close', e.code, e.reason, e.wasClean, ws.readyState]);
+          res();
+        });
+        ws.addEventListener('error', (e) => {
+          events.push(['error', e.message]);
+        });
+      });
+      out.events = events;
+      return Response.json(out);
+    }
+    if (u.pathname === '/newws-fail') {
+      const ws = new WebSocket(target.replace('http', 'ws') + '/notws');
+      const events = [];
+      await new Promise((res) => {
+        ws.addEventListener('close', (e) => {
+          events.push(['close', e.code, e.reason, e.wasClean, ws.readyState]);
+          res();
+        });
+        ws.addEventListener('error', (e) => {
+          events.push(['error', e.message, String(e.error), ws.readyState]);
+        });
+      });
+      return Response.json(events);
+    }
+    if (u.pathname === '/newws-checks') {
+      const out = {};
+      out.frag = tryIt(() => new WebSocket('ws://127.0.0.1:1/x#f'));
+      out.badProto = tryIt(() => new WebSocket('ws://127.0.0.1:1/x', 'a b'));
+      out.emptyArr = tryIt(() => new WebSocket('ws://127.0.0.1:1/x', []));
+      out.badArr = tryIt(
+        () => new WebSocket('ws://127.0.0.1:1/x', ['ok', 'no,']),
+      );
+      out.dupArr = tryIt(() => new WebSocket('ws://127.0.0.1:1/x', ['a', 'a']));
+      const ws = new WebSocket('ws://127.0.0.1:1/x');
+      out.closeConnecting = tryIt(() => ws.close());
+      out.stateAfter = ws.readyState;
+      return Response.json(out);
+    }
+
     T = u.searchParams.get('target') ?? T;
     const cases = {
       get: () => describe(fetch(T + '/echo?x=1')),

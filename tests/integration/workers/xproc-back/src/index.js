@@ -15,6 +15,12 @@ export class Counter extends DurableObject {
     return { id: this.ctx.id.toString(), name: this.ctx.id.name, owner: this.env.OWNER };
   }
 
+  async fetch(request) {
+    const url = new URL(request.url);
+    return new Response(`counter ${this.ctx.id.name} saw ${request.method} ${url.pathname} ` +
+      (await request.text()), { status: 202, headers: { "x-owner": this.env.OWNER } });
+  }
+
   ping(value) {
     return value;
   }

@@ -54,6 +54,14 @@ export default {
         for (let i = 0; i < count; i++) calls.push(remote.echo(i));
         return Response.json(await Promise.all(calls));
       }
+      case "/stub-fetch": {
+        const response = await remote.fetch("http://do/inside", { method: "POST", body: "hi" });
+        return Response.json({
+          status: response.status,
+          owner: response.headers.get("x-owner"),
+          body: await response.text(),
+        });
+      }
       case "/fail":
         return Response.json(await outcome(remote.fail()));
       case "/hang":
