@@ -20,6 +20,11 @@ function illegal() {
   return new TypeError('Illegal constructor');
 }
 
+// A key or option as a string, as workerd converts it: a Symbol throws.
+function toKey(value) {
+  return `${value}`;
+}
+
 function notOfType(method, owner, index, type) {
   return new TypeError(
     `Failed to execute '${method}' on '${owner}': parameter ${index} is not ` +
@@ -64,7 +69,7 @@ function toLong(value) {
 function listArguments(options, owner) {
   checkOptions(options, 'list', owner, 1, 'ListOptions');
   const o = options ?? {};
-  const text = (value) => (value === undefined ? undefined : String(value));
+  const text = (value) => (value === undefined ? undefined : toKey(value));
   const start = text(o.start);
   const startAfter = text(o.startAfter);
   const end = text(o.end);
@@ -114,8 +119,8 @@ const ops = {
       throw notOfType('get', owner, 1, 'string or Array');
     }
     checkOptions(options, 'get', owner, 2, 'GetOptions');
-    if (Array.isArray(keys)) return natives.kvGetMany(handle, keys.map(String));
-    return natives.kvGet(handle, String(keys));
+    if (Array.isArray(keys)) return natives.kvGetMany(handle, keys.map(toKey));
+    return natives.kvGet(handle, toKey(keys));
   },
 
   put(handle, owner, keyOrEntries, value, options) {
@@ -146,7 +151,7 @@ const ops = {
     if (value === undefined) {
       throw new TypeError('put() called with undefined value.');
     }
-    natives.kvPut(handle, String(keyOrEntries), value);
+    natives.kvPut(handle, toKey(keyOrEntries), value);
     return undefined;
   },
 
@@ -156,9 +161,9 @@ const ops = {
     }
     checkOptions(options, 'delete', owner, 2, 'PutOptions');
     if (Array.isArray(keys)) {
-      return Promise.resolve(natives.kvDeleteMany(handle, keys.map(String)));
+      return Promise.resolve(natives.kvDeleteMany(handle, keys.map(toKey)));
     }
-    return Promise.resolve(natives.kvDelete(handle, String(keys)));
+    return Promise.resolve(natives.kvDelete(handle, toKey(keys)));
   },
 
   list(handle, owner, options) {
@@ -320,7 +325,7 @@ export class SyncKvStorage {
   #key(method, key) {
     if (key === undefined) throw notOfType(method, 'SyncKvStorage', 1, 'string');
     natives.syncKvCheck(this.#handle);
-    return String(key);
+    return toKey(key);
   }
 
   get(key) {

@@ -286,7 +286,7 @@ v8::Local<v8::Value> StorageHost::runAlarm(const std::string& key,
     object->gate->whenDurable([done, text] { done(text); },
                               [done](const std::string&) { done(kFailed); });
   };
-  if (!object || !object->database) {
+  if (!object || !connect(*object)) {
     finish(kFailed);
     return scope.Escape(v8::Undefined(isolate));
   }

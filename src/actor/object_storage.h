@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +26,9 @@ namespace dohost::actor {
 // database's batch) and committed by a task posted to the loop, so every event that ran before
 // that task shares one commit. A reply that leaves the object waits for that commit when the
 // object has uncommitted writes: what a caller was told is written survives a crash.
+//
+// TODO(conform): only replies wait; calls and fetches the object makes leave at once, where
+// workerd holds them too until the earlier writes are committed.
 class OutputGate : public std::enable_shared_from_this<OutputGate> {
  public:
   // A commit failed: the object's memory may no longer match its storage.
@@ -88,10 +92,13 @@ struct ObjectStorage {
   std::optional<std::string> name;  // the name the ID was made from, when known
   bool sqlEnabled = true;           // new_sqlite_classes; new_classes objects get only KV
 
-  // Null when it could not be opened. Shared with StorageHost in in-memory mode, where the
-  // database must outlive an evicted instance.
+  // Opened at the object's first storage operation (an object that never uses storage has no
+  // file). Null before, or when it could not be opened. Shared with StorageHost in in-memory
+  // mode, where the database must outlive an evicted instance.
   std::shared_ptr<storage::Database> database;
-  std::string openError;                        // why, when it could not be opened
+  std::filesystem::path path;  // where it lives on disk
+  bool opened = false;         // an open was attempted
+  std::string openError;       // why, when it could not be opened
   std::shared_ptr<OutputGate> gate;
 
   // The constructor has returned: from now on setAlarm() needs an alarm() handler.

@@ -114,6 +114,9 @@ class StorageHost {
   void replyStorageFailure(rpc::Reply reply, const rpc::Message& ret);
 
   ObjectStorage* objectAt(const std::string& key);
+  // Opens the object's database if that was not tried yet. False when it cannot be opened
+  // (object.openError says why).
+  bool connect(ObjectStorage& object);
   // The storage of the instance behind a runtime handle; null once it is gone.
   ObjectStorage* objectFor(int handle);
 

@@ -158,37 +158,46 @@ std::unique_ptr<ObjectStorage> StorageHost::open(int handle,
   object->className = className;
   object->hex = hex;
   object->name = name;
+  object->path = path;
   object->sqlEnabled = sqlEnabled;
+  return object;
+}
 
+bool StorageHost::connect(ObjectStorage& object) {
+  if (object.opened) return object.database != nullptr;
+  object.opened = true;
   try {
     if (options_.inMemory) {
-      auto& kept = memoryDatabases_[className + "/" + hex];
+      auto& kept = memoryDatabases_[object.className + "/" + object.hex];
       if (!kept) kept = storage::Database::open(":memory:");
-      object->database = kept;
+      object.database = kept;
     } else {
-      object->database = storage::Database::open(path);
+      object.database = storage::Database::open(object.path);
     }
   } catch (const std::exception& e) {
-    log::error("storage", "cannot open the database of " + className + " " + hex + ": " + e.what());
-    object->openError = std::string("Durable Object storage could not be opened: ") + e.what();
-    return object;
+    log::error("storage", "cannot open the database of " + object.className + " " + object.hex +
+                              ": " + e.what());
+    object.openError = std::string("Durable Object storage could not be opened: ") + e.what();
+    return false;
   }
 
   // Every event's writes join one batch; the gate commits it and lets replies go.
-  object->gate = std::make_shared<OutputGate>(
-      host_.isolate_.loop(), *object->database,
+  int handle = object.handle;
+  object.gate = std::make_shared<OutputGate>(
+      host_.isolate_.loop(), *object.database,
       [this, handle](const std::string& reason) { resetObject(handle, reason); },
       options_.commitDelay);
-  object->database->setWriteListener([weak = std::weak_ptr<OutputGate>(object->gate)] {
+  object.database->setWriteListener([weak = std::weak_ptr<OutputGate>(object.gate)] {
     if (auto gate = weak.lock()) gate->schedule();
   });
-  object->database->beginBatch();
+  object.database->beginBatch();
   try {
-    adoptStoredAlarm(*object);
+    adoptStoredAlarm(object);
   } catch (const std::exception& e) {
-    log::error("alarm", "cannot schedule the alarm of " + className + " " + hex + ": " + e.what());
+    log::error("alarm", "cannot schedule the alarm of " + object.className + " " + object.hex +
+                            ": " + e.what());
   }
-  return object;
+  return true;
 }
 
 ObjectStorage* StorageHost::objectAt(const std::string& key) {
@@ -273,7 +282,7 @@ ObjectStorage* StorageHost::storageOf(const v8::FunctionCallbackInfo<v8::Value>&
     js::throwError(info.GetIsolate(), "Error", kGone);
     return nullptr;
   }
-  if (!object->database) {
+  if (!connect(*object)) {
     js::throwError(info.GetIsolate(), "Error", object->openError);
     return nullptr;
   }
@@ -282,13 +291,16 @@ ObjectStorage* StorageHost::storageOf(const v8::FunctionCallbackInfo<v8::Value>&
 
 storage::Database* StorageHost::databaseOf(const v8::FunctionCallbackInfo<v8::Value>& info,
                                            bool sql) {
-  ObjectStorage* object = storageOf(info);
-  if (!object) return nullptr;
-  if (sql && !object->sqlEnabled) {
-    js::throwError(info.GetIsolate(), "Error", kSqlDisabled);
-    return nullptr;
+  // Refused before the database is opened: a key-value object's SQL never touches the disk.
+  if (sql) {
+    ObjectStorage* object = objectFor(info[0]->Int32Value(host_.isolate_.context()).FromMaybe(-1));
+    if (object && !object->sqlEnabled) {
+      js::throwError(info.GetIsolate(), "Error", kSqlDisabled);
+      return nullptr;
+    }
   }
-  return object->database.get();
+  ObjectStorage* object = storageOf(info);
+  return object ? object->database.get() : nullptr;
 }
 
 // Runs a native body, turning the storage layer's exceptions into JavaScript errors: a
@@ -380,8 +392,12 @@ void StorageHost::installNatives() {
   add("kvList", &StorageHost::kvList);
   add("kvDeleteAll", &StorageHost::kvDeleteAll);
   isolate.addNative("syncKvCheck", [this](const Info& info) {
-    ObjectStorage* object = storageOf(info);
-    if (object && !object->sqlEnabled) js::throwError(info.GetIsolate(), "Error", kSyncKvDisabled);
+    ObjectStorage* object = objectFor(info[0]->Int32Value(host_.isolate_.context()).FromMaybe(-1));
+    if (!object) {
+      js::throwError(info.GetIsolate(), "Error", kGone);
+    } else if (!object->sqlEnabled) {
+      js::throwError(info.GetIsolate(), "Error", kSyncKvDisabled);
+    }
   });
   isolate.addNative("storageSync", [this](const Info& info) {
     if (ObjectStorage* object = storageOf(info)) object->commit();
@@ -396,7 +412,8 @@ void StorageHost::installNatives() {
   add("alarmGet", &StorageHost::alarmGet);
   add("alarmSet", &StorageHost::alarmSet);
   isolate.addNative("instanceConstructed", [this](const Info& info) {
-    ObjectStorage* object = storageOf(info);
+    // No storage operation: the database stays closed until the object uses it.
+    ObjectStorage* object = objectFor(info[0]->Int32Value(host_.isolate_.context()).FromMaybe(-1));
     if (!object) return;
     object->constructed = true;
     object->hasAlarmHandler = info[1]->IsTrue();

@@ -5,6 +5,7 @@
 
 #include "dohost/assert.h"
 #include "dohost/storage.h"
+#include "sqlite_error.h"
 
 #include "database_impl.h"
 
@@ -23,8 +24,15 @@ constexpr int kBookmarkKey = 2;
 
 const uint8_t kEmptyBytes[1] = {0};
 
+// A value past SQLite's length limit fails here, with workerd's
+// "string or blob too big: SQLITE_TOOBIG".
+void check(int result, sqlite3_stmt* statement) {
+  if (result != SQLITE_OK) throw databaseError(result, sqlite3_db_handle(statement));
+}
+
 void bindKey(sqlite3_stmt* statement, int index, std::string_view key) {
-  sqlite3_bind_text64(statement, index, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
+  check(sqlite3_bind_text64(statement, index, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8),
+        statement);
 }
 
 std::vector<uint8_t> blobColumn(sqlite3_stmt* statement, int column) {
@@ -112,7 +120,7 @@ void Database::kvPut(std::string_view key, std::span<const uint8_t> value) {
       [&](sqlite3_stmt* statement) {
         bindKey(statement, 1, key);
         const void* data = value.empty() ? kEmptyBytes : value.data();
-        sqlite3_bind_blob64(statement, 2, data, value.size(), SQLITE_STATIC);
+        check(sqlite3_bind_blob64(statement, 2, data, value.size(), SQLITE_STATIC), statement);
       });
 }
 

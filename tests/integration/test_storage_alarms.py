@@ -4,7 +4,9 @@ The answers for the first three were checked against workerd 2026-11-23 with the
 (workers/alarms). Alarm times are wall-clock times, so these tests wait for them, polling.
 """
 import json
+import os
 import signal
+import sqlite3
 import time
 import unittest
 
@@ -88,6 +90,20 @@ class Alarms(DohostTestCase):
         state = self.runs(server, "e", 1)
         self.assertEqual(state["runs"][0]["scheduledTime"], at)
         self.assertIsNone(state["alarm"])
+
+    def test_delete_all_keeps_the_alarm_before_2026_02_24(self):
+        server = self.serve("alarms/wrangler.jsonc")
+        at = json.loads(server.get("/arm?ms=3600000&plan=ok&name=f")[2])
+        self.assertEqual(json.loads(server.get("/wipe?name=f")[2]), {"runs": [], "alarm": at})
+
+    def test_delete_all_deletes_the_alarm_with_the_flag(self):
+        server = self.serve("alarms/wipe-deletes-alarm.jsonc")
+        json.loads(server.get("/arm?ms=3600000&plan=ok&name=g")[2])
+        self.assertEqual(json.loads(server.get("/wipe?name=g")[2]), {"runs": [], "alarm": None})
+        # Gone from the schedule too: nothing is left to fire after a restart.
+        server.stop()
+        with sqlite3.connect(os.path.join(self.state, "do", "alarms", "alarms.sqlite")) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM alarms").fetchone(), (0,))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """What a Worker was told is written survives a crash; concurrent writers lose nothing."""
 import json
+import os
 import signal
 import threading
 import time
@@ -60,6 +61,16 @@ class CrashSafety(DohostTestCase):
             missing_kv = {k: v for k, v in expected.items() if stored["kv"].get(k) != v}
             self.assertEqual(missing_sql, {}, f"SQL rows lost in {name}")
             self.assertEqual(missing_kv, {}, f"KV values lost in {name}")
+
+
+class Files(DohostTestCase):
+    def test_an_object_that_never_uses_storage_has_no_database_file(self):
+        server = self.serve("durability/wrangler.jsonc")
+        self.assertEqual(server.get("/hello?object=quiet")[2], "hello")
+        self.assertFalse(os.path.exists(os.path.join(self.state, "do", "durability", "Tally")))
+        self.assertEqual(server.get("/increment?object=quiet")[2], "1")
+        self.assertEqual(len([name for name in os.listdir(
+            os.path.join(self.state, "do", "durability", "Tally")) if name.endswith(".sqlite")]), 1)
 
 
 class ConcurrentWriters(DohostTestCase):

@@ -232,6 +232,17 @@ TEST(KeyValue, GetsPutsDeletesAndListsInByteOrder) {
   EXPECT_EQ(reversed[0].key, "ab");
 }
 
+TEST(KeyValue, RefusesAValuePastSqlitesLimitAsWorkerd) {
+  auto db = Database::open(":memory:");
+  std::string huge(9 * 1024 * 1024, 'x');
+  EXPECT_EQ(errorOf([&] { db->kvPut("huge", bytes(huge)); }),
+            "string or blob too big: SQLITE_TOOBIG");
+  EXPECT_FALSE(db->kvGet("huge"));
+  std::string large(3 * 1024 * 1024, 'x');
+  db->kvPut("large", bytes(large));
+  EXPECT_EQ(db->kvGet("large")->size(), large.size());
+}
+
 TEST(KeyValue, CompilesListOptionsAsWorkerd) {
   KvListOptions options;
   options.startAfter = "b";

@@ -32,6 +32,11 @@ class Recorder extends DurableObject {
     return await this.ctx.storage.getAlarm();
   }
 
+  async wipe() {
+    await this.ctx.storage.deleteAll();
+    return this.state();
+  }
+
   async state() {
     return { runs: (await this.ctx.storage.get("runs")) ?? [], alarm: await this.ctx.storage.getAlarm() };
   }
@@ -51,6 +56,8 @@ export default {
                                             url.searchParams.get("plan") ?? "ok"));
       case "/state":
         return Response.json(await stub.state());
+      case "/wipe":
+        return Response.json(await stub.wipe());
     }
     return new Response("no such route\n", { status: 404 });
   },

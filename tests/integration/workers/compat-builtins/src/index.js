@@ -55,7 +55,7 @@ export default { async fetch() {
   stack.dispose();
   const asyncIteratorProto = Object.getPrototypeOf(Object.getPrototypeOf(
     Object.getPrototypeOf((async function* () {})())));
-  r.newer = [typeof Symbol.dispose, typeof Symbol.asyncDispose, String(new SuppressedError(1, 2, 'm')), disposed,
+  r.newer = [typeof Symbol.dispose, typeof Symbol.asyncDispose, disposed,
     typeof Iterator.prototype[Symbol.dispose], typeof asyncIteratorProto[Symbol.asyncDispose],
     [...Iterator.zip([[1, 2], ['a', 'b']])], Iterator.zipKeyed({ a: [1], b: [2] }).toArray(), gen().includes(3), gen().join('-'),
     new Map().getOrInsert('k', 5), new Map([['k', 1]]).getOrInsertComputed('k', () => 9), new WeakMap().getOrInsert({}, 3)];

@@ -33,6 +33,10 @@ export class Tally extends DurableObject {
   async total() {
     return (await this.ctx.storage.get("n")) ?? 0;
   }
+
+  hello() {
+    return "hello";
+  }
 }
 
 export default {
@@ -49,6 +53,8 @@ export default {
         return new Response(String(await env.TALLY.getByName(name).increment()));
       case "/total":
         return new Response(String(await env.TALLY.getByName(name).total()));
+      case "/hello":
+        return new Response(await env.TALLY.getByName(name).hello());
     }
     return new Response("no such route\n", { status: 404 });
   },

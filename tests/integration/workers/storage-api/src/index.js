@@ -513,6 +513,24 @@ const CASES = {
       isMap: (await s.list()) instanceof Map,
     };
   },
+  async "kv-limits"(s) {
+    return {
+      bigKey: await attemptAsync(async () => {
+        await s.put("k".repeat(3000), 1);
+        return s.get("k".repeat(3000));
+      }),
+      bigValue: await attemptAsync(async () => {
+        await s.put("big", "x".repeat(3 * 1024 * 1024));
+        return (await s.get("big")).length;
+      }),
+      tooBig: await attemptAsync(() => s.put("huge", "x".repeat(9 * 1024 * 1024))),
+      tooBigKept: await s.get("huge"),
+      symbolKey: await attemptAsync(() => s.get(Symbol("k"))),
+      symbolOption: await attemptAsync(() => s.list({ prefix: Symbol("p") })),
+      manyMissing: await attemptAsync(async () =>
+        (await s.get(Array.from({ length: 200 }, (_, i) => "m" + i))).size),
+    };
+  },
   async "kv-deleteall"(s) {
     await s.put({ x: 1, y: 2 });
     s.sql.exec("CREATE TABLE d (n)");
