@@ -99,6 +99,12 @@ void Server::start() {
   try {
     for (const auto& config : configs) {
       impl_->stateLocks.push_back(std::make_unique<StateLock>(options.persistDir, config.name));
+      if (const auto& other = impl_->stateLocks.back()->sharedWith(); !other.empty()) {
+        log::warn("state", "the state of Worker \"" + config.name + "\" in " +
+                               options.persistDir.string() + " is also used by dohost process " +
+                               other + "; both write its Durable Objects' databases. Give each " +
+                               "process its own folder with --persist-to to keep them apart");
+      }
     }
   } catch (const Error& e) {
     throw StartupError(e.what());

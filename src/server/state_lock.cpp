@@ -28,9 +28,8 @@ StateLock::StateLock(const std::filesystem::path& dir, const std::string& worker
     while (!owner.empty() && (owner.back() == '\n' || owner.back() == ' ')) owner.pop_back();
     ::close(fd_);
     fd_ = -1;
-    throw Error("the state of Worker \"" + worker + "\" in " + dir.string() +
-                " is in use by another dohost process (pid " + owner +
-                "); stop it, or give this one its own folder with --persist-to");
+    sharedWith_ = owner;
+    return;
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) == 0) (void)::pwrite(fd_, pid.data(), pid.size(), 0);
