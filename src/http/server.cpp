@@ -447,10 +447,18 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = Clock::now();
     dropped_ = 0;
     webSocketKey_.reset();
+    webSocketProblem_.clear();
     if (message.method() == bhttp::verb::get && !http10_ &&
-        startsWithIgnoringCase(view(message[bhttp::field::upgrade]), "websocket") &&
-        message.count(bhttp::field::sec_websocket_key) != 0) {
-      webSocketKey_ = std::string(message[bhttp::field::sec_websocket_key]);
+        startsWithIgnoringCase(view(message[bhttp::field::upgrade]), "websocket")) {
+      // RFC 6455 4.2.1: a client's handshake names a key and version 13. A request that
+      // asks to upgrade without them is refused with 400 if the Worker accepts it.
+      if (message.count(bhttp::field::sec_websocket_key) == 0) {
+        webSocketProblem_ = "the WebSocket upgrade request has no Sec-WebSocket-Key";
+      } else if (view(message[bhttp::field::sec_websocket_version]) != "13") {
+        webSocketProblem_ = "the WebSocket upgrade request asks for a version other than 13";
+      } else {
+        webSocketKey_ = std::string(message[bhttp::field::sec_websocket_key]);
+      }
     }
 
     Request request;
@@ -655,6 +663,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers 101 and hands the connection to a WsConnection bridged to `response.webSocket`.
   void upgrade(Response response) {
+    if (!webSocketProblem_.empty() && response.status == 101) {
+      response.webSocket->abort();
+      return deliverPlain(plainText(400, webSocketProblem_));
+    }
     if (!webSocketKey_ || response.status != 101) {
       log::error("http", target_ +
                              ": the handler answered with a WebSocket to a request that "
@@ -794,6 +806,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keepAlive_ = false;
   bool http10_ = false;
   std::optional<std::string> webSocketKey_;  // set for a WebSocket upgrade request
+  std::string webSocketProblem_;  // why an attempted upgrade request is malformed
   Clock::time_point started_;
   WireResponse wire_;                           // owns the bytes while they are written
   std::shared_ptr<ByteStream> responseStream_;  // a streamed response body being written
