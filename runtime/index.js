@@ -27,6 +27,8 @@ import { Blob, File, FormData } from './web/blob.js';
 import { Body } from './web/body.js';
 import { URLPattern } from './web/url_pattern.js';
 import { installStackFilter } from './web/stack.js';
+import { registerSourceMap } from './web/source_map.js';
+import { localRequestCf } from './web/request_cf.js';
 import { Cache, CacheStorage, caches, HTMLRewriter } from './web/cache.js';
 import {
   configureRpc,
@@ -117,6 +119,9 @@ function makeEnv(bindings) {
       case 'json':
         env[binding.name] = JSON.parse(binding.json);
         break;
+      case 'text':
+        env[binding.name] = binding.text;
+        break;
       case 'durable_object':
         env[binding.name] = makeNamespace(binding.handle);
         break;
@@ -149,6 +154,7 @@ async function dispatchFetch(exports, wire, env) {
 }
 
 async function runFetchHandler(exports, wire, env, scope) {
+  if (wire.cf === undefined) wire.cf = localRequestCf();
   const request = requestFromWire(wire);
   const handler = exports.default;
   const ctx = ExecutionContext.create(scope);
@@ -323,6 +329,7 @@ export function setup(natives) {
     errorFromWire,
     markResetError,
     exportedClasses,
+    registerSourceMap,
     fireTimer,
     endGlobalScope,
     unhandledRejection: events.unhandledRejection,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,14 @@ namespace dohost::bundle {
 struct Module {
   std::string path;  // absolute
   std::string code;
+  // For a bundle: its source map as JSON, {"sources": [...], "mappings": "..."},
+  // with each source as the user should see it (relative to the working folder).
+  std::string sourceMap;
 };
+
+// The config's module rules dohost honours: file extension (".md") -> rule
+// type ("Text", "Data" or "CompiledWasm").
+using ModuleRules = std::map<std::string, std::string>;
 
 class ModuleLoader {
  public:
@@ -24,11 +32,12 @@ class ModuleLoader {
   // runtime provides (Node.js module names under nodejs_compat), left to it
   // like every `cloudflare:` and `node:` import; with any, a bundle that
   // require()s an external module gets a `require` from node:module.
-  // Throws dohost::Error with
+  // `rules` are the config's module rules. Throws dohost::Error with
   // esbuild's own messages when bundling fails.
   ModuleLoader(const std::filesystem::path& main,
                const std::filesystem::path& workDir,
-               const std::vector<std::string>& builtins = {});
+               const std::vector<std::string>& builtins = {},
+               ModuleRules rules = {});
 
   Module main();
 
@@ -39,9 +48,18 @@ class ModuleLoader {
   bool bundled() const { return bundled_; }
 
  private:
+  void readExternals(const std::filesystem::path& metafile);
+  void readSourceMap(const std::filesystem::path& mapFile);
+  Module resolveExternal(const std::string& specifier);
+
   std::filesystem::path main_;
+  ModuleRules rules_;
   bool bundled_ = false;
   std::string bundledCode_;
+  std::string sourceMap_;
+  // Data and CompiledWasm imports the bundle keeps: specifier -> file.
+  std::map<std::string, std::filesystem::path> externals_;
+  std::set<std::string> ambiguous_;
 };
 
 // True for a specifier that names a package rather than a file.

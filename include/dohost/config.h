@@ -55,6 +55,12 @@ struct WorkerConfig {
   // "vars": name -> the value as JSON text (strings keep their quotes), so
   // objects and numbers reach the Worker as the JSON values they are.
   std::map<std::string, std::string> vars;
+  // Secrets from .dev.vars (else .env) beside the config: name -> value.
+  // They replace vars of the same name; their values are never printed.
+  std::map<std::string, std::string> secrets;
+  std::vector<std::filesystem::path> secretFiles;  // the files they came from
+  // "rules" dohost honours: file extension (".md") -> "Text", "Data" or "CompiledWasm".
+  std::map<std::string, std::string> moduleRules;
   std::vector<DurableObjectBinding> durableObjects;
   std::vector<ServiceBinding> services;
   std::vector<Migration> migrations;
@@ -111,9 +117,12 @@ std::optional<std::filesystem::path> configInFolder(const std::filesystem::path&
 // exports: every binding without script_name (or whose script_name is this
 // Worker's name) must name an exported class, and every such class must be
 // created by a migration (and not deleted or renamed since). Returns the
-// errors, in binding order; empty when all is well.
+// errors, in binding order; empty when all is well. `otherExports` (name ->
+// typeof) are the exports that are not functions, so that a binding naming
+// one is told it is not a class rather than not exported.
 std::vector<Diagnostic> checkExports(const WorkerConfig& config,
-                                     const std::vector<std::string>& exportedClasses);
+                                     const std::vector<std::string>& exportedClasses,
+                                     const std::map<std::string, std::string>& otherExports = {});
 
 // A class the migrations leave in place, after every rename and deletion.
 struct LiveClass {

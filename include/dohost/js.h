@@ -23,6 +23,7 @@ void initializeV8();
 struct ModuleSource {
   std::string path;  // absolute path, or a URL-like name for generated code
   std::string code;
+  std::string sourceMap;  // JSON {"sources", "mappings"} for stack traces, or empty
 };
 
 // Supplies the Worker's modules. `resolve` is called for every import
@@ -105,6 +106,19 @@ class Isolate {
                                                     v8::Local<v8::String> specifier,
                                                     v8::Local<v8::FixedArray> assertions,
                                                     v8::Local<v8::Module> referrer);
+  static v8::MaybeLocal<v8::Promise> importDynamically(v8::Local<v8::Context> context,
+                                                       v8::Local<v8::Data> hostDefinedOptions,
+                                                       v8::Local<v8::Value> resourceName,
+                                                       v8::Local<v8::String> specifier,
+                                                       v8::Local<v8::FixedArray> assertions);
+  // Whether `specifier` names a module of the runtime bundle; if so, `result`
+  // is it, or empty after throwing (a known module the runtime cannot give).
+  bool resolveBuiltin(v8::Local<v8::Context> context,
+                      v8::Local<v8::String> specifier,
+                      v8::MaybeLocal<v8::Module>* result);
+  // A module of the Worker's own, via the provider; empty after throwing.
+  v8::MaybeLocal<v8::Module> resolveUserModule(const std::string& name,
+                                               const std::string& referrerPath);
   static v8::MaybeLocal<v8::Value> evaluateSyntheticBuiltin(v8::Local<v8::Context> context,
                                                             v8::Local<v8::Module> module);
   void evaluateRuntime();

@@ -121,23 +121,54 @@ function isWebValue(value) {
     (value instanceof ReadableStream && isReadableStream(value));
 }
 
-// What a stream's receiver calls, chunk by chunk.
+// What a stream's receiver calls, chunk by chunk. A stream sent while a
+// request scope is open (an entrypoint's fetch or RPC result) keeps that
+// scope open until the receiver has read it to the end, cancelled it or
+// released it: the timers and I/O that produce its chunks belong to the
+// scope, and closing it early would stop the stream half way, as workerd
+// keeps the request's IoContext alive while its body streams.
 class StreamSource extends RpcTarget {
   #reader;
+  #finish = null;
 
   constructor(stream) {
     super();
     this.#reader = stream.getReader();
+    const scope = currentScope();
+    if (scope !== null && !scope.closed) {
+      scope.waitUntil(new Promise((resolve) => { this.#finish = resolve; }));
+    }
   }
 
   async read() {
-    const { done, value } = await this.#reader.read();
-    if (done) return { done: true };
+    let result;
+    try {
+      result = await this.#reader.read();
+    } catch (error) {
+      this.#finished();
+      throw error;
+    }
+    if (result.done) {
+      this.#finished();
+      return { done: true };
+    }
+    const value = result.value;
     return { done: false, value: value instanceof Uint8Array ? value : new Uint8Array(value) };
   }
 
   cancel(reason) {
+    this.#finished();
     return this.#reader.cancel(reason);
+  }
+
+  [Symbol.dispose]() {
+    this.#finished();
+  }
+
+  #finished() {
+    const finish = this.#finish;
+    this.#finish = null;
+    if (finish !== null) finish();
   }
 }
 

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "dohost/assert.h"
 #include "dohost/bundle.h"
 #include "dohost/log.h"
@@ -35,6 +37,159 @@ bool isTypeScript(const fs::path& path) {
   return ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts" || ext == ".jsx";
 }
 
+// How a file becomes a module, by wrangler's default module rules.
+enum class Kind { kJavaScript, kCommonJs, kTypeScript, kJson, kText, kData, kWasm };
+
+// `rules` (extension -> "Text", "Data" or "CompiledWasm", from the config's "rules") come
+// before the defaults, as wrangler applies a config's rules first.
+Kind kindOf(const fs::path& path, const ModuleRules& rules = {}) {
+  auto ext = path.extension().string();
+  if (auto rule = rules.find(ext); rule != rules.end()) {
+    if (rule->second == "Text") return Kind::kText;
+    if (rule->second == "Data") return Kind::kData;
+    if (rule->second == "CompiledWasm") return Kind::kWasm;
+  }
+  if (isTypeScript(path)) return Kind::kTypeScript;
+  if (ext == ".cjs") return Kind::kCommonJs;
+  if (ext == ".json") return Kind::kJson;
+  if (ext == ".txt" || ext == ".html" || ext == ".sql") return Kind::kText;
+  if (ext == ".bin") return Kind::kData;
+  if (ext == ".wasm") return Kind::kWasm;
+  return Kind::kJavaScript;
+}
+
+// CommonJS in a .js file: no import or export, but require() or exports.
+bool looksLikeCommonJs(const std::string& code) {
+  if (!scanImports(code).empty()) return false;
+  if (code.find("export ") != std::string::npos) return false;
+  return code.find("require(") != std::string::npos ||
+         code.find("module.exports") != std::string::npos ||
+         code.find("exports.") != std::string::npos;
+}
+
+bool isFile(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error);
+}
+
+// esbuild's resolution of a relative import, which wrangler uses: the
+// file itself, else with one of esbuild's extensions, else a folder's
+// package.json "main" or its index file.
+std::optional<fs::path> resolveFile(const fs::path& path) {
+  static const char* const kExtensions[] = {".tsx", ".ts", ".jsx", ".js", ".json", ".mjs"};
+  if (isFile(path)) return path;
+  for (const char* ext : kExtensions) {
+    if (isFile(path.string() + ext)) return fs::path(path.string() + ext);
+  }
+  std::error_code error;
+  if (!fs::is_directory(path, error)) return std::nullopt;
+  if (isFile(path / "package.json")) {
+    auto text = readFile(path / "package.json");
+    auto key = text.find("\"main\"");
+    if (key != std::string::npos) {
+      auto open = text.find('"', text.find(':', key) + 1);
+      auto close = open == std::string::npos ? open : text.find('"', open + 1);
+      if (close != std::string::npos) {
+        auto main = (path / text.substr(open + 1, close - open - 1)).lexically_normal();
+        if (main != path) {
+          if (auto found = resolveFile(main)) return found;
+        }
+      }
+    }
+  }
+  for (const char* ext : kExtensions) {
+    if (isFile(path / (std::string("index") + ext))) return path / (std::string("index") + ext);
+  }
+  return std::nullopt;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(n >> shift) & 63]);
+  }
+  if (i < bytes.size()) {
+    uint32_t n = uint8_t(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= uint8_t(bytes[i + 1]) << 8;
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+// `text` as a JavaScript string literal.
+std::string stringLiteral(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\x%02x", c);
+          out += escape;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  // U+2028 and U+2029 end a line inside a literal in older engines.
+  for (const char* separator : {"\xE2\x80\xA8", "\xE2\x80\xA9"}) {
+    for (size_t at = out.find(separator); at != std::string::npos; at = out.find(separator, at)) {
+      out.replace(at, 3, separator[2] == '\xA8' ? "\\u2028" : "\\u2029");
+    }
+  }
+  return out + "\"";
+}
+
+// The ES module that stands for a file of `kind` (JSON, Text, Data, CompiledWasm).
+std::string moduleFor(Kind kind, const std::string& contents) {
+  const std::string bytes =
+      "Uint8Array.from(atob(\"" + base64(contents) + "\"), (c) => c.charCodeAt(0))";
+  switch (kind) {
+    case Kind::kJson:
+      return "export default JSON.parse(" + stringLiteral(contents) + ");\n";
+    case Kind::kText:
+      return "export default " + stringLiteral(contents) + ";\n";
+    case Kind::kData:
+      return "export default " + bytes + ".buffer;\n";
+    case Kind::kWasm:
+      return "export default new WebAssembly.Module(" + bytes + ");\n";
+    default:
+      return contents;
+  }
+}
+
+// esbuild options for the config's rules: Text inlined, Data and CompiledWasm kept external.
+std::string ruleOptions(const ModuleRules& rules) {
+  std::string options;
+  for (const auto& [ext, type] : rules) {
+    if (ext.size() < 2 || ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                              std::string::npos) {
+      continue;  // the config layer only passes plain extensions
+    }
+    options += type == "Text" ? " --loader:" + ext + "=text" : " --external:*" + ext;
+  }
+  return options;
+}
+
 bool isBuiltin(const std::string& specifier) {
   return specifier.rfind("cloudflare:", 0) == 0 || specifier.rfind("node:", 0) == 0;
 }
@@ -52,25 +207,31 @@ std::string quote(const std::string& text) {
 }
 
 // Whether `main`'s graph of relative imports reaches a bare specifier
-// other than the runtime's `builtins`.
-bool graphNeedsBundler(const fs::path& main, const std::set<std::string>& builtins) {
+// other than the runtime's `builtins`, TypeScript or CommonJS.
+bool graphNeedsBundler(const fs::path& main,
+                       const ModuleRules& rules,
+                       const std::set<std::string>& builtins) {
   std::set<fs::path> seen;
   std::vector<fs::path> todo{main};
   while (!todo.empty()) {
     auto path = todo.back();
     todo.pop_back();
     if (!seen.insert(path).second) continue;
-    if (isTypeScript(path)) return true;
+    auto kind = kindOf(path, rules);
+    if (kind == Kind::kTypeScript || kind == Kind::kCommonJs) return true;
+    if (kind != Kind::kJavaScript) continue;
     std::string code;
     try {
       code = readFile(path);
     } catch (const Error&) {
       continue;  // reported when V8 loads it
     }
+    if (looksLikeCommonJs(code)) return true;
     for (const auto& specifier : scanImports(code)) {
       if (isBuiltin(specifier) || builtins.count(specifier)) continue;
       if (isBareSpecifier(specifier)) return true;
-      todo.push_back((path.parent_path() / specifier).lexically_normal());
+      auto target = specifier[0] == '/' ? fs::path(specifier) : path.parent_path() / specifier;
+      if (auto found = resolveFile(target.lexically_normal())) todo.push_back(*found);
     }
   }
   return false;
@@ -160,9 +321,12 @@ fs::path esbuildPath() {
 
 ModuleLoader::ModuleLoader(const fs::path& main,
                            const fs::path& workDir,
-                           const std::vector<std::string>& builtins)
-    : main_(fs::absolute(main).lexically_normal()) {
-  if (!graphNeedsBundler(main_, std::set<std::string>(builtins.begin(), builtins.end()))) return;
+                           const std::vector<std::string>& builtins,
+                           ModuleRules rules)
+    : main_(fs::absolute(main).lexically_normal()), rules_(std::move(rules)) {
+  if (!graphNeedsBundler(main_, rules_, std::set<std::string>(builtins.begin(), builtins.end()))) {
+    return;
+  }
 
   // The same esbuild settings wrangler uses for Workers.
   bundled_ = true;
@@ -173,8 +337,12 @@ ModuleLoader::ModuleLoader(const fs::path& main,
       " --bundle --format=esm --target=es2022 --platform=neutral"
       " --conditions=workerd,worker,browser --main-fields=workerd,worker,browser,module,main"
       " --external:cloudflare:* --external:node:* --log-level=error --charset=utf8"
-      " --outfile=" +
-      quote(out.string());
+      // wrangler's default module rules: Text is inlined, Data and
+      // CompiledWasm stay modules of their own (resolved from the metafile).
+      " --loader:.txt=text --loader:.html=text --loader:.sql=text"
+      " --external:*.bin --external:*.wasm --sourcemap=external --metafile=" +
+      quote((workDir / "meta.json").string()) + " --outfile=" + quote(out.string()) +
+      ruleOptions(rules_);
   for (const auto& name : builtins) command += " " + quote("--external:" + name);
   command += " 2>&1";
   log::debug("bundle", "running " + command);
@@ -202,25 +370,76 @@ ModuleLoader::ModuleLoader(const fs::path& main,
         "const require = __dohostCreateRequire(\"/\"); " +
         bundledCode_;
   }
+  readExternals(workDir / "meta.json");
+  readSourceMap(fs::path(out.string() + ".map"));
+}
+
+void ModuleLoader::readSourceMap(const fs::path& mapFile) {
+  auto map = nlohmann::json::parse(readFile(mapFile), nullptr, false);
+  if (!map.is_object() || !map["sources"].is_array() || !map["mappings"].is_string()) return;
+  // Sources are relative to the map's folder; show them as the user would type them.
+  auto cwd = fs::current_path();
+  nlohmann::json sources = nlohmann::json::array();
+  for (auto& source : map["sources"]) {
+    auto absolute = (mapFile.parent_path() / source.get<std::string>()).lexically_normal();
+    std::error_code error;
+    auto relative = fs::relative(absolute, cwd, error);
+    bool inside = !error && !relative.empty() && relative.string().rfind("..", 0) != 0;
+    sources.push_back(inside ? relative.string() : absolute.string());
+  }
+  sourceMap_ = nlohmann::json{{"sources", sources}, {"mappings", map["mappings"]}}.dump();
+}
+
+void ModuleLoader::readExternals(const fs::path& metafile) {
+  // The metafile lists each input's imports; esbuild leaves external ones
+  // as written, so the specifier is mapped back to the file its importer meant.
+  auto meta = nlohmann::json::parse(readFile(metafile), nullptr, false);
+  if (!meta.is_object() || !meta["inputs"].is_object()) return;
+  for (auto& [input, info] : meta["inputs"].items()) {
+    if (!info["imports"].is_array()) continue;
+    for (auto& entry : info["imports"]) {
+      if (!entry.value("external", false) || !entry["path"].is_string()) continue;
+      auto specifier = entry["path"].get<std::string>();
+      if (isBuiltin(specifier) || isBareSpecifier(specifier)) continue;
+      auto target = (fs::absolute(fs::path(input)).parent_path() / specifier).lexically_normal();
+      auto [it, inserted] = externals_.emplace(specifier, target);
+      if (!inserted && it->second != target) ambiguous_.insert(specifier);
+    }
+  }
 }
 
 Module ModuleLoader::main() {
-  if (bundled_) return Module{main_.string(), bundledCode_};
+  if (bundled_) return Module{main_.string(), bundledCode_, sourceMap_};
   if (!fs::exists(main_)) throw Error("main module " + main_.string() + " does not exist");
   return Module{main_.string(), readFile(main_)};
 }
 
 Module ModuleLoader::resolve(const std::string& specifier, const std::string& referrerPath) {
+  if (bundled_) return resolveExternal(specifier);
   if (isBareSpecifier(specifier)) {
     throw Error("cannot resolve \"" + specifier + "\" imported by " + referrerPath);
   }
   fs::path base = fs::path(referrerPath).parent_path();
   fs::path path = specifier[0] == '/' ? fs::path(specifier) : (base / specifier);
-  path = path.lexically_normal();
-  if (!fs::exists(path)) {
+  auto found = resolveFile(path.lexically_normal());
+  if (!found) {
     throw Error("No such module \"" + specifier + "\" imported from " + referrerPath);
   }
-  return Module{path.string(), readFile(path)};
+  return Module{found->string(), moduleFor(kindOf(*found, rules_), readFile(*found))};
+}
+
+Module ModuleLoader::resolveExternal(const std::string& specifier) {
+  auto it = externals_.find(specifier);
+  if (it == externals_.end()) {
+    throw Error("No such module \"" + specifier + "\" imported from " + main_.string());
+  }
+  if (ambiguous_.count(specifier)) {
+    // TODO(compat): two Data or CompiledWasm imports written alike in different folders cannot
+    // be told apart in the bundle; dohost refuses instead of guessing.
+    throw Error("\"" + specifier + "\" names different files in different folders; dohost " +
+                "cannot tell them apart in the bundle: give the files distinct names");
+  }
+  return Module{it->second.string(), moduleFor(kindOf(it->second, rules_), readFile(it->second))};
 }
 
 }  // namespace dohost::bundle

@@ -1,10 +1,13 @@
 // dohost's command line: `dohost serve`, `--version`, `--help`; the banner
 // and the signals that stop the server.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +33,17 @@ int waitForSignal() {
   int signal = 0;
   sigwait(&set, &signal);
   return signal;
+}
+
+// Each Durable Object keeps three descriptors open (.sqlite, -wal, -shm) and each connection
+// one: take every descriptor the hard limit allows, as a soft limit of 1024 runs out early.
+void raiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    dohost::log::debug("cli", "cannot raise the open files limit: " + std::string(strerror(errno)));
+  }
 }
 
 // What to say about a wrangler.toml found where a JSON config was looked for.
@@ -79,6 +93,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  raiseDescriptorLimit();
 
   CLI::App app{"dohost: run Cloudflare Workers and Durable Objects locally", "dohost"};
   app.set_version_flag("--version,-V", std::string("dohost ") + DOHOST_VERSION);

@@ -1,6 +1,7 @@
 // The checks that look at a loaded config as a whole: migration replay, the classes a Worker must
 // export (checkExports) and which classes are SQLite-backed (isSqliteClass).
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 #include <string>
@@ -89,7 +90,14 @@ std::string mainForMessages(const WorkerConfig& config) {
 
 std::string describeMissingClass(const WorkerConfig& config,
                                  const std::string& className,
-                                 const std::vector<std::string>& exportedClasses) {
+                                 const std::vector<std::string>& exportedClasses,
+                                 const std::map<std::string, std::string>& otherExports) {
+  if (auto it = otherExports.find(className); it != otherExports.end()) {
+    return "\"" + className + "\" is exported by " + mainForMessages(config) + " as " +
+           (it->second == "object" || it->second == "undefined" ? "" : "a ") + it->second +
+           ", not a class; export the Durable Object class itself, e.g. export class " +
+           className + " extends DurableObject { ... }";
+  }
   std::vector<std::string_view> candidates(exportedClasses.begin(), exportedClasses.end());
   std::string message = "class \"" + className + "\" is not exported by " + mainForMessages(config);
   if (auto suggestion = closestMatch(className, candidates)) {
@@ -149,7 +157,8 @@ MigrationReplay replayMigrations(const std::vector<Migration>& migrations) {
 }
 
 std::vector<Diagnostic> checkExports(const WorkerConfig& config,
-                                     const std::vector<std::string>& exportedClasses) {
+                                     const std::vector<std::string>& exportedClasses,
+                                     const std::map<std::string, std::string>& otherExports) {
   std::vector<Diagnostic> errors;
   std::set<std::string> exported(exportedClasses.begin(), exportedClasses.end());
   MigrationReplay replay = replayMigrations(config.migrations);
@@ -165,7 +174,8 @@ std::vector<Diagnostic> checkExports(const WorkerConfig& config,
     if (!exported.count(binding.className)) {
       errors.push_back(Diagnostic{
           Severity::kError,
-          where + ": " + describeMissingClass(config, binding.className, exportedClasses)});
+          where + ": " + describeMissingClass(config, binding.className, exportedClasses,
+                                            otherExports)});
     }
     std::string gap = describeMigrationGap(config, replay, binding.className);
     if (!gap.empty()) errors.push_back(Diagnostic{Severity::kError, where + ": " + gap});

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -18,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compat_flags.h"
+#include "dev_vars.h"
 #include "jsonc.h"
 #include "migrations.h"
 #include "names.h"
@@ -50,7 +53,7 @@ struct KeySet {
 // clang-format off
 const KeySet kTopLevelKeys = {
     {"$schema", "name", "main", "compatibility_date", "compatibility_flags", "vars",
-     "durable_objects", "migrations", "services"},
+     "durable_objects", "migrations", "services", "rules"},
     {"account_id", "ai", "alias", "analytics_engine_datasets", "assets", "base_dir", "browser",
      "build", "cloudchamber", "compliance_region", "containers", "d1_databases", "data_blobs",
      "define", "dev", "dispatch_namespaces", "env", "find_additional_modules",
@@ -58,7 +61,7 @@ const KeySet kTopLevelKeys = {
      "keep_vars", "kv_namespaces", "legacy_env", "limits", "logfwdr", "logpush", "minify",
      "mtls_certificates", "no_bundle", "node_compat", "observability", "pages_build_output_dir",
      "pipelines", "placement", "preserve_file_names", "preview_urls", "python_modules", "queues",
-     "r2_buckets", "ratelimits", "route", "routes", "rules", "secrets_store_secrets",
+     "r2_buckets", "ratelimits", "route", "routes", "secrets_store_secrets",
      "send_email", "send_metrics", "site", "streaming_tail_consumers", "tail_consumers",
      "text_blobs", "triggers", "tsconfig", "unsafe", "upload_source_maps", "usage_model",
      "vectorize", "version_metadata", "wasm_modules", "workers_dev", "workflows", "zone_id"}};
@@ -108,6 +111,16 @@ bool isCompatibilityDate(const std::string& date) {
   int month = std::stoi(date.substr(5, 2));
   int day = std::stoi(date.substr(8, 2));
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// Today's date in UTC as YYYY-MM-DD, the form compatibility dates take.
+std::string todayUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
 }
 
 // nlohmann/json's parse error without its prefix and its echo of the input:
@@ -254,6 +267,7 @@ class ConfigReader {
   void readMain(const Json& document);
   void readCompatibility(const Json& document);
   void readVars(const Json& document);
+  void readRules(const Json& document);
   void readDurableObjects(const Json& document);
   DurableObjectBinding readDurableObjectBinding(const Json& entry, const std::string& path);
   void readServices(const Json& document);
@@ -428,6 +442,7 @@ void ConfigReader::readTopLevel(const Json& document) {
   readMain(document);
   readCompatibility(document);
   readVars(document);
+  readRules(document);
   readDurableObjects(document);
   readMigrations(document);
   readServices(document);
@@ -500,7 +515,69 @@ void ConfigReader::readCompatibility(const Json& document) {
                  "\"2025-01-01\"");
     }
   }
+  // As wrangler dev refuses a date after today (miniflare's check) and workerd an unknown flag.
+  if (!config_.compatibilityDate.empty() && config_.compatibilityDate > todayUtc()) {
+    errorAtKey("", "compatibility_date",
+               "Compatibility date \"" + config_.compatibilityDate +
+                   "\" is in the future and unsupported; use today's date or an earlier one");
+  }
   config_.compatibilityFlags = readStringArray(document, "", "compatibility_flags");
+  auto known = knownCompatibilityFlags();
+  for (std::size_t i = 0; i < config_.compatibilityFlags.size(); ++i) {
+    const auto& flag = config_.compatibilityFlags[i];
+    if (flag.empty() || isKnownCompatibilityFlag(flag)) continue;
+    std::string path = elementPath("compatibility_flags", i);
+    std::string message = "No such compatibility flag: " + flag;
+    if (auto suggestion = closestMatch(flag, known)) {
+      message += " (did you mean \"" + *suggestion + "\"?)";
+    }
+    error(positions_.valueOffset(path), "", message);
+  }
+}
+
+void ConfigReader::readRules(const Json& document) {
+  auto rules = document.find("rules");
+  if (rules == document.end()) return;
+  if (!rules->is_array()) {
+    errorAtKey("", "rules",
+               "\"rules\" must be an array of module rules, e.g. [{ \"type\": \"Text\", "
+               "\"globs\": [\"**/*.md\"] }]");
+    return;
+  }
+  // dohost honours the common form, a Text, Data or CompiledWasm rule for "**/*.EXT" globs; it
+  // says which rules it leaves out rather than guessing.
+  static const std::regex kExtensionGlob(R"(^(\*\*/)?\*(\.[A-Za-z0-9_-]+)$)");
+  for (std::size_t i = 0; i < rules->size(); ++i) {
+    const Json& rule = (*rules)[i];
+    std::string path = elementPath("rules", i);
+    std::string type = rule.is_object() ? rule.value("type", "") : "";
+    bool supported = type == "Text" || type == "Data" || type == "CompiledWasm";
+    std::vector<std::string> extensions;
+    if (supported && rule.contains("globs") && rule["globs"].is_array()) {
+      for (const Json& glob : rule["globs"]) {
+        std::smatch match;
+        std::string text = glob.is_string() ? glob.get<std::string>() : "";
+        if (!std::regex_match(text, match, kExtensionGlob)) {
+          supported = false;
+          break;
+        }
+        extensions.push_back(match[2].str());
+      }
+    } else {
+      supported = false;
+    }
+    if (!supported) {
+      add(Severity::kWarning, positions_.valueOffset(path), path,
+          "this module rule is not supported by dohost and is ignored; dohost reads Text, Data and "
+          "CompiledWasm rules whose globs are all of the form \"**/*.ext\"");
+      continue;
+    }
+    for (auto& ext : extensions) {
+      std::transform(ext.begin(), ext.end(), ext.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      config_.moduleRules.emplace(ext, type);  // an earlier rule wins, as in wrangler
+    }
+  }
 }
 
 void ConfigReader::readVars(const Json& document) {
@@ -861,7 +938,14 @@ LoadResult loadWorkerConfig(const std::filesystem::path& path) {
   ConfigReader reader(*text, path);
   reader.read();
   reader.checkMainFile();
-  return reader.finish();
+  LoadResult result = reader.finish();
+  // As wrangler dev does: the secrets beside the config join env, replacing vars.
+  if (auto devVars = loadDevVars(result.config.configPath.parent_path())) {
+    for (const auto& [key, value] : devVars->values) result.config.vars.erase(key);
+    result.config.secrets = std::move(devVars->values);
+    result.config.secretFiles = std::move(devVars->files);
+  }
+  return result;
 }
 
 std::optional<std::filesystem::path> findDefaultConfig(const std::filesystem::path& dir) {

@@ -3,6 +3,10 @@
 // framed response (wire.h), streaming bodies both ways and upgrading WebSockets (ws_connection.h).
 #include "dohost/http.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <array>
 #include <atomic>
@@ -58,8 +62,13 @@ constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
 // After an error response, read and drop at most this much of what the client still sends, so
 // that closing does not reset the connection before the client has read the response.
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
-// accept() failing (EMFILE, ENFILE) would fail again at once; wait a little instead of spinning.
+// accept() failing (EMFILE, ENFILE) would fail again at once; wait instead of spinning, longer
+// after each failure in a row.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+constexpr auto kMaxAcceptRetryDelay = std::chrono::milliseconds(1000);
+constexpr std::string_view kNoDescriptorsResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 54\r\n"
+    "Connection: close\r\n\r\ndohost is out of file descriptors; raise `ulimit -n`.\n";
 // How long ~Server waits for loops[0] to close the acceptor; only reached if it is not running.
 constexpr auto kAcceptorCloseTimeout = std::chrono::seconds(10);
 constexpr std::int64_t kWarnIntervalMs = 1000;
@@ -438,10 +447,18 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = Clock::now();
     dropped_ = 0;
     webSocketKey_.reset();
+    webSocketProblem_.clear();
     if (message.method() == bhttp::verb::get && !http10_ &&
-        startsWithIgnoringCase(view(message[bhttp::field::upgrade]), "websocket") &&
-        message.count(bhttp::field::sec_websocket_key) != 0) {
-      webSocketKey_ = std::string(message[bhttp::field::sec_websocket_key]);
+        startsWithIgnoringCase(view(message[bhttp::field::upgrade]), "websocket")) {
+      // RFC 6455 4.2.1: a client's handshake names a key and version 13. A request that
+      // asks to upgrade without them is refused with 400 if the Worker accepts it.
+      if (message.count(bhttp::field::sec_websocket_key) == 0) {
+        webSocketProblem_ = "the WebSocket upgrade request has no Sec-WebSocket-Key";
+      } else if (view(message[bhttp::field::sec_websocket_version]) != "13") {
+        webSocketProblem_ = "the WebSocket upgrade request asks for a version other than 13";
+      } else {
+        webSocketKey_ = std::string(message[bhttp::field::sec_websocket_key]);
+      }
     }
 
     Request request;
@@ -646,6 +663,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers 101 and hands the connection to a WsConnection bridged to `response.webSocket`.
   void upgrade(Response response) {
+    if (!webSocketProblem_.empty() && response.status == 101) {
+      response.webSocket->abort();
+      return deliverPlain(plainText(400, webSocketProblem_));
+    }
     if (!webSocketKey_ || response.status != 101) {
       log::error("http", target_ +
                              ": the handler answered with a WebSocket to a request that "
@@ -785,6 +806,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keepAlive_ = false;
   bool http10_ = false;
   std::optional<std::string> webSocketKey_;  // set for a WebSocket upgrade request
+  std::string webSocketProblem_;  // why an attempted upgrade request is malformed
   Clock::time_point started_;
   WireResponse wire_;                           // owns the bytes while they are written
   std::shared_ptr<ByteStream> responseStream_;  // a streamed response body being written
@@ -908,12 +930,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void accept();
   void onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop);
   void endAccepting();
+  void shedOneConnection();
 
   const std::shared_ptr<Core> core_;
   const std::vector<EventLoop*> loops_;
   Acceptor acceptor_;  // opened by listen(), then used on loops_[0] only
   asio::steady_timer retryTimer_;  // loops_[0] only
   std::size_t nextLoop_ = 0;  // loops_[0] only
+  int acceptFailures_ = 0;    // loops_[0] only: failed accepts in a row
+  int spareDescriptor_ = -1;  // loops_[0] only: freed to answer a client when none are left
   std::atomic<std::uint16_t> port_{0};
 
   std::mutex mutex_;
@@ -944,6 +969,7 @@ void Server::Impl::listen(const std::string& ip, std::uint16_t port) {
   port_ = bound.port();
   acceptor_ = std::move(acceptor);
 
+  spareDescriptor_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   log::info("http", "listening on " + formatEndpoint(bound));
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -964,8 +990,12 @@ void Server::Impl::accept() {
 void Server::Impl::onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop) {
   if (ec == asio::error::operation_aborted || core_->stopped()) return endAccepting();
   if (ec) {
-    log::warn("http", "accept failed, retrying: " + ec.message());
-    retryTimer_.expires_after(kAcceptRetryDelay);
+    bool outOfDescriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+    if (outOfDescriptors) shedOneConnection();
+    warnRateLimited("accept failed, retrying: " + ec.message() +
+                    (outOfDescriptors ? "; raise the limit (ulimit -n)" : ""));
+    auto delay = kAcceptRetryDelay * (1 << std::min(acceptFailures_++, 5));
+    retryTimer_.expires_after(std::min<Clock::duration>(delay, kMaxAcceptRetryDelay));
     retryTimer_.async_wait([self = shared_from_this()](ErrorCode ec) {
       if (ec || self->core_->stopped()) return self->endAccepting();
       self->accept();
@@ -973,11 +1003,31 @@ void Server::Impl::onAccept(const ErrorCode& ec, Socket socket, EventLoop* loop)
     return;
   }
 
+  acceptFailures_ = 0;
   // The socket already belongs to `loop`'s io_context; from here on only that thread uses it.
   auto session = std::make_shared<Session>(core_, std::move(socket), *loop);
   session->setId(core_->addSession(session));
   asio::post(session->executor(), [session] { session->start(); });
   accept();
+}
+
+// Out of descriptors, the next client would wait in the backlog until one frees up, perhaps
+// forever: free the spare one, accept those clients, answer 503 and close, then take it back.
+void Server::Impl::shedOneConnection() {
+  if (spareDescriptor_ < 0) return;
+  ::close(spareDescriptor_);
+  // Every client already waiting: the retry may be a second away.
+  ErrorCode ec;
+  acceptor_.native_non_blocking(true, ec);
+  while (!ec) {
+    int client =
+        ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0) break;
+    (void)::send(client, kNoDescriptorsResponse.data(), kNoDescriptorsResponse.size(),
+                 MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(client);
+  }
+  spareDescriptor_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void Server::Impl::endAccepting() {
@@ -992,6 +1042,7 @@ void Server::Impl::stop(bool closeAll) {
     ErrorCode ec;
     self->acceptor_.close(ec);
     self->retryTimer_.cancel();
+    if (self->spareDescriptor_ >= 0) ::close(std::exchange(self->spareDescriptor_, -1));
   });
 }
 

@@ -69,6 +69,7 @@ Isolate::Isolate(EventLoop& loop, std::string workerName)
   // Microtasks run when dohost says so: after each task that entered
   // JavaScript, never in the middle of a native call.
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->SetHostImportModuleDynamicallyCallback(&Isolate::importDynamically);
 
   v8::Isolate::Scope isolateScope(isolate_);
   v8::HandleScope handleScope(isolate_);
@@ -266,10 +267,50 @@ v8::MaybeLocal<v8::Module> Isolate::loadModule(ModuleSource source) {
                                          : std::string("unknown error"));
     return {};
   }
+  if (!source.sourceMap.empty()) {
+    // Stack traces through the bundle then name the user's files and lines.
+    v8::Local<v8::Value> args[] = {toV8(isolate_, source.path), toV8(isolate_, source.sourceMap)};
+    internal("registerSourceMap")->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty();
+  }
   modulesByPath_[source.path].Reset(isolate_, module);
   modulesByHash_.emplace(module->GetIdentityHash(),
                          std::make_pair(v8::Global<v8::Module>(isolate_, module), source.path));
   return module;
+}
+
+bool Isolate::resolveBuiltin(v8::Local<v8::Context> context,
+                             v8::Local<v8::String> specifier,
+                             v8::MaybeLocal<v8::Module>* result) {
+  auto* isolate = isolate_;
+  auto name = toStdString(isolate, specifier);
+  // Built-in modules: the runtime bundle's builtinModules table.
+  auto modules = internals_.Get(isolate)
+                     ->Get(context, toV8(isolate, "builtinModules"))
+                     .ToLocalChecked()
+                     .As<v8::Object>();
+  if (!modules->HasOwnProperty(context, specifier).FromMaybe(false)) return false;
+  if (auto it = builtins_.find(name); it != builtins_.end()) {
+    *result = it->second.Get(isolate);
+    return true;
+  }
+  auto entry = modules->Get(context, specifier).ToLocalChecked();
+  // A string instead of exports: a known module the runtime cannot provide.
+  if (entry->IsString()) {
+    throwError(isolate, "Error", toStdString(isolate, entry));
+    *result = {};
+    return true;
+  }
+  auto exports = entry.As<v8::Object>();
+  auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
+  std::vector<v8::Local<v8::String>> exportNames;
+  for (uint32_t i = 0; i < keys->Length(); ++i) {
+    exportNames.push_back(keys->Get(context, i).ToLocalChecked().As<v8::String>());
+  }
+  auto module = v8::Module::CreateSyntheticModule(isolate, specifier, exportNames,
+                                                  &Isolate::evaluateSyntheticBuiltin);
+  builtins_[name].Reset(isolate, module);
+  *result = module;
+  return true;
 }
 
 v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> context,
@@ -279,39 +320,21 @@ v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> conte
   auto* isolate = context->GetIsolate();
   auto& self = from(isolate);
   auto name = toStdString(isolate, specifier);
-
-  // Built-in modules: the runtime bundle's builtinModules table.
-  auto modules = self.internals_.Get(isolate)
-                     ->Get(context, toV8(isolate, "builtinModules"))
-                     .ToLocalChecked()
-                     .As<v8::Object>();
-  if (modules->HasOwnProperty(context, specifier).FromMaybe(false)) {
-    if (auto it = self.builtins_.find(name); it != self.builtins_.end()) {
-      return it->second.Get(isolate);
-    }
-    auto entry = modules->Get(context, specifier).ToLocalChecked();
-    // A string instead of exports: a known module the runtime cannot provide.
-    if (entry->IsString()) {
-      throwError(isolate, "Error", toStdString(isolate, entry));
-      return {};
-    }
-    auto exports = entry.As<v8::Object>();
-    auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
-    std::vector<v8::Local<v8::String>> exportNames;
-    for (uint32_t i = 0; i < keys->Length(); ++i) {
-      exportNames.push_back(keys->Get(context, i).ToLocalChecked().As<v8::String>());
-    }
-    auto module = v8::Module::CreateSyntheticModule(isolate, specifier, exportNames,
-                                                    &Isolate::evaluateSyntheticBuiltin);
-    self.builtins_[name].Reset(isolate, module);
-    return module;
-  }
+  v8::MaybeLocal<v8::Module> builtin;
+  if (self.resolveBuiltin(context, specifier, &builtin)) return builtin;
 
   std::string referrerPath;
   auto range = self.modulesByHash_.equal_range(referrer->GetIdentityHash());
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second.first.Get(isolate) == referrer) referrerPath = it->second.second;
   }
+  return self.resolveUserModule(name, referrerPath);
+}
+
+v8::MaybeLocal<v8::Module> Isolate::resolveUserModule(const std::string& name,
+                                                      const std::string& referrerPath) {
+  auto& self = *this;
+  auto* isolate = isolate_;
   v8::Local<v8::Module> module;
   try {
     if (self.loadModule(self.provider_->resolve(name, referrerPath)).ToLocal(&module)) {
@@ -323,6 +346,61 @@ v8::MaybeLocal<v8::Module> Isolate::resolveCallback(v8::Local<v8::Context> conte
   // V8 needs a pending exception when this returns empty.
   throwError(isolate, "Error", self.moduleError_);
   return {};
+}
+
+v8::MaybeLocal<v8::Promise> Isolate::importDynamically(v8::Local<v8::Context> context,
+                                                       v8::Local<v8::Data> hostDefinedOptions,
+                                                       v8::Local<v8::Value> resourceName,
+                                                       v8::Local<v8::String> specifier,
+                                                       v8::Local<v8::FixedArray> assertions) {
+  (void)hostDefinedOptions;
+  (void)assertions;
+  auto* isolate = context->GetIsolate();
+  auto& self = from(isolate);
+  v8::EscapableHandleScope scope(isolate);
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
+  auto promise = resolver->GetPromise();
+
+  // import() runs the module as a static import would, then hands out its namespace.
+  v8::TryCatch tryCatch(isolate);
+  auto name = toStdString(isolate, specifier);
+  self.moduleError_.clear();
+  v8::Local<v8::Module> module;
+  v8::Local<v8::Value> evaluated;
+  bool ok = false;
+  v8::MaybeLocal<v8::Module> builtin;
+  if (self.resolveBuiltin(context, specifier, &builtin)) {
+    ok = builtin.ToLocal(&module);
+  } else if (self.provider_) {
+    ok = self.resolveUserModule(name, toStdString(isolate, resourceName)).ToLocal(&module);
+  }
+  ok = ok && module->InstantiateModule(context, &Isolate::resolveCallback).FromMaybe(false) &&
+       module->Evaluate(context).ToLocal(&evaluated);
+  if (!ok) {
+    auto error =
+        tryCatch.HasCaught()
+            ? tryCatch.Exception()
+            : v8::Exception::Error(toV8(isolate, self.moduleError_.empty() ? "cannot import " + name
+                                                                           : self.moduleError_));
+    tryCatch.Reset();
+    self.moduleError_.clear();
+    resolver->Reject(context, error).IsJust();
+    return scope.Escape(promise);
+  }
+  auto shared = std::make_shared<v8::Global<v8::Promise::Resolver>>(isolate, resolver);
+  auto namespaceOf = std::make_shared<v8::Global<v8::Module>>(isolate, module);
+  self.whenSettled(
+      evaluated,
+      [&self, shared, namespaceOf](v8::Local<v8::Value>) {
+        auto* isolate = self.v8();
+        auto result = namespaceOf->Get(isolate)->GetModuleNamespace();
+        shared->Get(isolate)->Resolve(self.context(), result).IsJust();
+      },
+      [&self, shared](v8::Local<v8::Value> error) {
+        shared->Get(self.v8())->Reject(self.context(), error).IsJust();
+      });
+  return scope.Escape(promise);
 }
 
 std::string Isolate::locate(v8::Local<v8::Message> message, const std::string& fallback) const {
@@ -367,6 +445,8 @@ void Isolate::start(ModuleProvider& modules) {
   }
   v8::Local<v8::Value> result;
   if (!module->Evaluate(context).ToLocal(&result)) fail("cannot evaluate " + mainSource.path);
+  // A rejection is the startup error below, not also an unhandled rejection.
+  whenSettled(result, [](v8::Local<v8::Value>) {}, [](v8::Local<v8::Value>) {});
   runMicrotasks();
   if (module->GetStatus() == v8::Module::kErrored) {
     throw Error("cannot evaluate " + mainSource.path + ": " + describe(module->GetException()));

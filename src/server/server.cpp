@@ -17,6 +17,7 @@
 #include "dohost/storage_migrations.h"
 
 #include "peers.h"
+#include "state_lock.h"
 #include "worker.h"
 
 namespace dohost::server {
@@ -46,6 +47,7 @@ struct Server::Impl {
   std::unique_ptr<http::Server> http;
   std::filesystem::path scratchDir;  // --in-memory: bundles go here; removed at stop()
   bool stopped = false;
+  std::vector<std::unique_ptr<StateLock>> stateLocks;  // one per Worker
 };
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
@@ -94,6 +96,19 @@ void Server::start() {
     options.persistDir = fs::absolute(options.configs.front()).parent_path() / ".dohost" / "state";
   }
   options.persistDir = fs::absolute(options.persistDir);
+  try {
+    for (const auto& config : configs) {
+      impl_->stateLocks.push_back(std::make_unique<StateLock>(options.persistDir, config.name));
+      if (const auto& other = impl_->stateLocks.back()->sharedWith(); !other.empty()) {
+        log::warn("state", "the state of Worker \"" + config.name + "\" in " +
+                               options.persistDir.string() + " is also used by dohost process " +
+                               other + "; both write its Durable Objects' databases. Give each " +
+                               "process its own folder with --persist-to to keep them apart");
+      }
+    }
+  } catch (const Error& e) {
+    throw StartupError(e.what());
+  }
 
   // The data on disk goes through the migrations it has not seen before any object opens.
   if (!options.inMemory) {
@@ -238,7 +253,13 @@ std::vector<std::string> Server::banner() const {
   for (const auto& worker : impl_->workers) {
     const auto& config = worker->config();
     lines.push_back("Worker \"" + config.name + "\" (" + config.main.filename().string() + ")");
-    if (config.vars.empty() && config.durableObjects.empty() && config.services.empty()) {
+    for (const auto& file : config.secretFiles) {
+      std::error_code error;
+      auto relative = std::filesystem::relative(file, std::filesystem::current_path(), error);
+      lines.push_back("Using secrets defined in " + (error ? file : relative).string());
+    }
+    if (config.vars.empty() && config.secrets.empty() && config.durableObjects.empty() &&
+        config.services.empty()) {
       lines.push_back("  no bindings");
       continue;
     }
@@ -267,6 +288,7 @@ std::vector<std::string> Server::banner() const {
       // Values are not shown: vars may hold secrets.
       row("env." + name, "Environment var", "");
     }
+    for (const auto& [name, value] : config.secrets) row("env." + name, "Secret", "(hidden)");
   }
   lines.push_back("Ready on http://" + impl_->options.ip + ":" + std::to_string(port()));
   return lines;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <map>
 
 #include "dohost/assert.h"
 #include "dohost/bundle.h"
@@ -25,11 +26,11 @@ class LoaderProvider final : public js::ModuleProvider {
   explicit LoaderProvider(bundle::ModuleLoader& loader) : loader_(loader) {}
   js::ModuleSource main() override {
     auto module = loader_.main();
-    return {module.path, module.code};
+    return {module.path, module.code, module.sourceMap};
   }
   js::ModuleSource resolve(const std::string& specifier, const std::string& referrer) override {
     auto module = loader_.resolve(specifier, referrer);
-    return {module.path, module.code};
+    return {module.path, module.code, module.sourceMap};
   }
 
  private:
@@ -126,10 +127,12 @@ std::vector<std::string> Worker::startOnLoop() {
   });
 
   try {
-    bundle::ModuleLoader loader(config_.main, persistDir_ / "bundle" / config_.name,
-                                bareNodeModules(config_));
-    LoaderProvider provider(loader);
-    isolate_->start(provider);
+    // Both outlive start(): import() loads modules later.
+    loader_ = std::make_unique<bundle::ModuleLoader>(
+        config_.main, persistDir_ / "bundle" / config_.name, bareNodeModules(config_),
+        config_.moduleRules);
+    provider_ = std::make_unique<LoaderProvider>(*loader_);
+    isolate_->start(*provider_);
   } catch (const std::exception& e) {
     errors.push_back(displayPath(config_.configPath) + ": Worker \"" + config_.name +
                      "\" failed to load: " + e.what());
@@ -168,7 +171,22 @@ std::vector<std::string> Worker::startOnLoop() {
       v8::Local<v8::Value> name;
       if (list->Get(context, i).ToLocal(&name)) exported.push_back(toStdString(isolate, name));
     }
-    for (const auto& diagnostic : config::checkExports(config_, exported)) {
+    // Exports that are not functions: a binding naming one hears it is not a class.
+    std::map<std::string, std::string> otherExports;
+    auto exportsObject = isolate_->mainExports();
+    v8::Local<v8::Array> keys;
+    if (exportsObject->GetOwnPropertyNames(context).ToLocal(&keys)) {
+      for (uint32_t i = 0; i < keys->Length(); ++i) {
+        v8::Local<v8::Value> key, value;
+        if (!keys->Get(context, i).ToLocal(&key) ||
+            !exportsObject->Get(context, key).ToLocal(&value) || value->IsFunction()) {
+          continue;
+        }
+        otherExports[toStdString(isolate, key)] = toStdString(isolate, value->TypeOf(isolate));
+      }
+    }
+    tryCatch.Reset();
+    for (const auto& diagnostic : config::checkExports(config_, exported, otherExports)) {
       errors.push_back(diagnostic.message);
     }
     recordExports(exported);
@@ -197,6 +215,11 @@ std::vector<std::string> Worker::startOnLoop() {
       add({{"kind", toV8(isolate, "json")},
            {"name", toV8(isolate, name)},
            {"json", toV8(isolate, json)}});
+    }
+    for (const auto& [name, value] : config_.secrets) {
+      add({{"kind", toV8(isolate, "text")},
+           {"name", toV8(isolate, name)},
+           {"text", toV8(isolate, value)}});
     }
     for (const auto& binding : config_.durableObjects) {
       auto worker = binding.scriptName.empty() ? config_.name : binding.scriptName;

@@ -9,6 +9,7 @@
 
 #include "dohost/actor.h"
 #include "dohost/api.h"
+#include "dohost/bundle.h"
 #include "dohost/config.h"
 #include "dohost/event_loop.h"
 #include "dohost/http.h"
@@ -75,6 +76,8 @@ class Worker {
   std::unique_ptr<jsrpc::RpcHost> rpc_;
   std::unique_ptr<actor::ActorHost> actors_;
   std::unique_ptr<api::WebNatives> web_;
+  std::unique_ptr<bundle::ModuleLoader> loader_;
+  std::unique_ptr<js::ModuleProvider> provider_;
   std::unique_ptr<api::IoNatives> io_;
   std::shared_ptr<api::Outbound> outbound_;
   v8::Global<v8::Object> env_;

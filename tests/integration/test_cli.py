@@ -41,5 +41,25 @@ class ConfigChoice(DohostTestCase):
                       result.stderr)
 
 
+class StateFolderLock(DohostTestCase):
+    def test_a_second_process_serving_the_same_worker_and_state_is_warned_about(self):
+        first = self.serve("plain-graph/wrangler.jsonc")
+        second = self.serve("plain-graph/wrangler.jsonc")
+        self.assertIn(f'warn state: the state of Worker "plain-graph" in {self.state} is also used '
+                      f"by dohost process {first.process.pid}; both write its Durable Objects' "
+                      "databases. Give each process its own folder with --persist-to to keep "
+                      "them apart", second.output())
+        self.assertNotIn("is also used", first.output())
+        self.assertEqual(second.get("/")[2], "SUM 5!")
+        # Once both have stopped, the state is free again.
+        second.stop()
+        first.stop()
+        self.assertNotIn("is also used", self.serve("plain-graph/wrangler.jsonc").output())
+
+    def test_processes_running_different_workers_may_share_a_state_folder(self):
+        self.serve("plain-graph/wrangler.jsonc")
+        self.assertEqual(self.serve("dev-vars/wrangler.jsonc").get("/")[0], 200)
+
+
 if __name__ == "__main__":
     unittest.main()

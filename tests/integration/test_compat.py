@@ -31,6 +31,13 @@ class ModernBuiltins(CompatTestCase):
         self.assert_same(self.answer("compat-builtins/wrangler.jsonc"),
                          expected("compat-builtins"))
 
+    def test_bundled_syntax_newer_than_the_engine(self):
+        got = self.answer("compat-syntax/wrangler.jsonc")
+        # workerd (the same Worker, bundled by wrangler) answers the same log
+        # and greeting, and "true" for the v flag.
+        self.assertEqual(got["log"], ["body", "disposed"])
+        self.assertEqual(got["greeting"], "decorated:hello")
+        self.assertEqual(got["vFlag"], "SyntaxError")
 
 class NodeCompat(CompatTestCase):
     def test_node_modules_match_workerd(self):

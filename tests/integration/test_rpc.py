@@ -206,5 +206,18 @@ class Limits(DohostTestCase):
         self.assertEqual(self.call(unlimited, "/service-limit")["ok"], 33)
 
 
+class StreamsThroughBindings(DohostTestCase):
+    """A body or RPC stream the target produces with timers after its handler
+    returned keeps flowing: the target's request scope stays open until the
+    caller has read the stream."""
+
+    def test_timer_driven_streams_reach_the_caller_whole(self):
+        server = self.serve("svc-stream/front/wrangler.jsonc", "svc-stream/back/wrangler.jsonc")
+        self.assertEqual(server.get("/timer")[::2], (200, "t1;t2;t3;"))
+        self.assertEqual(server.get("/writer")[::2], (200, "w1;w2;w3;"))
+        self.assertEqual(server.get("/rpc")[::2], (200, "r1;r2;r3;"))
+        self.assertEqual(server.get("/text")[::2], (200, "read: t1;t2;t3;"))
+
+
 if __name__ == "__main__":
     unittest.main()

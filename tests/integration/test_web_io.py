@@ -203,6 +203,20 @@ class WorkerWebSockets(DohostTestCase):
                          ["sent", "1 got ping", "0 got pong", "1 close 1000 done true",
                           "state0 2 state1 2"])
 
+    def test_a_malformed_upgrade_request_is_refused_with_400(self):
+        # RFC 6455 4.2.1; wrangler dev refuses both with 400 too.
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
+        status, _, body = self.server.request("GET", "/echo", headers={
+            **upgrade, "Sec-WebSocket-Version": "13"})
+        self.assertEqual((status, body), (400, "Bad Request: the WebSocket upgrade request has "
+                                               "no Sec-WebSocket-Key\n"))
+        status, _, body = self.server.request("GET", "/echo", headers={
+            **upgrade, "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        self.assertEqual((status, body), (400, "Bad Request: the WebSocket upgrade request asks "
+                                               "for a version other than 13\n"))
+        # The server keeps serving.
+        self.assertEqual(self.server.get("/echo")[0], 500)
+
     def test_an_accepted_end_cannot_be_returned(self):
         status, _, _ = self.server.request("GET", "/return-accepted", headers={
             "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",

@@ -343,6 +343,20 @@ TEST(WranglerConfig, ChecksExportsOfConfigsBuiltByHand) {
                 "{ \"tag\": \"v2\", \"new_sqlite_classes\": [\"Room\"] } to \"migrations\""}));
 }
 
+TEST(WranglerConfig, SaysWhenABoundClassIsExportedButIsNotAClass) {
+  WorkerConfig config;
+  config.configPath = "/w/wrangler.json";
+  config.main = "/w/src/index.js";
+  config.durableObjects.push_back(DurableObjectBinding{"ROOM", "Room", "", ""});
+  config.migrations.push_back(Migration{"v1", {"Room"}, {}, {}, {}});
+
+  EXPECT_EQ(messagesOf(checkExports(config, {}, {{"Room", "object"}})),
+            (std::vector<std::string>{
+                "wrangler.json: durable_objects.bindings[0]: \"Room\" is exported by "
+                "/w/src/index.js as object, not a class; export the Durable Object class itself, "
+                "e.g. export class Room extends DurableObject { ... }"}));
+}
+
 // wrangler prefers wrangler.json when a folder has both.
 TEST(WranglerConfig, FindsJsonBeforeJsoncAsWranglerDoes) {
   EXPECT_EQ(findDefaultConfig(kDataDir / "find" / "both"),

@@ -17,13 +17,14 @@ class MapProvider final : public ModuleProvider {
  public:
   explicit MapProvider(std::map<std::string, std::string> files) : files_(std::move(files)) {}
   ModuleSource main() override {
-    return {"/main.js", files_.at("/main.js")};
+    return {"/main.js", files_.at("/main.js"), ""};
   }
   ModuleSource resolve(const std::string& specifier, const std::string&) override {
-    auto path = "/" + specifier.substr(specifier.find('/') + 1);
+    // "./lib.js" -> "/lib.js"
+    std::string path = specifier.substr(specifier.find('/'));
     auto it = files_.find(path);
     if (it == files_.end()) throw Error("No such module \"" + specifier + "\"");
-    return {path, it->second};
+    return {path, it->second, ""};
   }
 
  private:
