@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,7 +73,9 @@ class ActorHost final : public jsrpc::ActorDirectory {
 
   // Work of the isolate that may belong to an object (pending timers):
   // while it returns true, no object is evicted.
-  void setBusyCheck(std::function<bool()> busy) { busy_ = std::move(busy); }
+  void setBusyCheck(std::function<bool()> busy) {
+    busy_ = std::move(busy);
+  }
 
   void dispatch(const rpc::Target& target, Event event, Fail fail) override;
   void complete(v8::Local<v8::Value> scope, std::function<void()> completion) override;
@@ -123,7 +125,7 @@ class ActorHost final : public jsrpc::ActorDirectory {
   std::string worker_;
   std::filesystem::path persistDir_;
   std::vector<std::unique_ptr<Namespace>> namespaces_;
-  std::map<std::string, bool> classes_;  // className -> SQLite-backed
+  std::map<std::string, bool> classes_;            // className -> SQLite-backed
   std::map<std::string, std::string> identities_;  // className -> what its IDs are keyed to
   std::string identityOf(const std::string& className) const;
   v8::Global<v8::Object> env_;

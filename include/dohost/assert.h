@@ -14,19 +14,20 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-[[noreturn]] void failAssertion(const char* file, int line, const char* kind, const char* condition,
-                                const std::string& detail);
+[[noreturn]] void failAssertion(
+    const char* file, int line, const char* kind, const char* condition, const std::string& detail);
 
 }  // namespace dohost
 
-#define DOHOST_ASSERT(cond, ...)                                                          \
-  do {                                                                                    \
-    if (!(cond)) ::dohost::failAssertion(__FILE__, __LINE__, "assertion", #cond,          \
-                                         ::std::string(__VA_ARGS__));                     \
+#define DOHOST_ASSERT(cond, ...)                                                                   \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      ::dohost::failAssertion(__FILE__, __LINE__, "assertion", #cond, ::std::string(__VA_ARGS__)); \
   } while (false)
 
-#define DOHOST_REQUIRE(cond, ...)                                                         \
-  do {                                                                                    \
-    if (!(cond)) ::dohost::failAssertion(__FILE__, __LINE__, "requirement", #cond,        \
-                                         ::std::string(__VA_ARGS__));                     \
+#define DOHOST_REQUIRE(cond, ...)                                       \
+  do {                                                                  \
+    if (!(cond))                                                        \
+      ::dohost::failAssertion(__FILE__, __LINE__, "requirement", #cond, \
+                              ::std::string(__VA_ARGS__));              \
   } while (false)

@@ -45,7 +45,9 @@ class ModuleLoader {
   // for a module that does not exist.
   Module resolve(const std::string& specifier, const std::string& referrerPath);
 
-  bool bundled() const { return bundled_; }
+  bool bundled() const {
+    return bundled_;
+  }
 
  private:
   void readExternals(const std::filesystem::path& metafile);

@@ -36,7 +36,9 @@ class EventLoop {
   // True when called from this loop's own thread.
   bool isCurrent() const;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const {
+    return name_;
+  }
 
   // For code that talks to Asio directly (sockets, timers).
   boost::asio::io_context& context();

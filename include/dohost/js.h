@@ -48,10 +48,16 @@ class Isolate {
   Isolate(const Isolate&) = delete;
   Isolate& operator=(const Isolate&) = delete;
 
-  v8::Isolate* v8() const { return isolate_; }
+  v8::Isolate* v8() const {
+    return isolate_;
+  }
   v8::Local<v8::Context> context() const;
-  EventLoop& loop() const { return loop_; }
-  const std::string& workerName() const { return workerName_; }
+  EventLoop& loop() const {
+    return loop_;
+  }
+  const std::string& workerName() const {
+    return workerName_;
+  }
 
   // Registers a native for the runtime bundle. Call before start().
   void addNative(const std::string& name, NativeFunction function);
@@ -86,8 +92,7 @@ class Isolate {
   // Calls `promise.then(onFulfilled, onRejected)` with C++ continuations.
   // `value` may be a non-promise, which counts as fulfilled.
   using Continuation = std::function<void(v8::Local<v8::Value>)>;
-  void whenSettled(v8::Local<v8::Value> value, Continuation onFulfilled,
-                   Continuation onRejected);
+  void whenSettled(v8::Local<v8::Value> value, Continuation onFulfilled, Continuation onRejected);
 
   // Formats a thrown value for the log: the stack when it has one,
   // otherwise its string form.

@@ -82,12 +82,15 @@ class RpcHost final : public rpc::Endpoint {
   void installNatives();
 
   // Where calls to this Worker's Durable Objects go. Must outlive this.
-  void setActors(ActorDirectory* actors) { actors_ = actors; }
+  void setActors(ActorDirectory* actors) {
+    actors_ = actors;
+  }
 
   // A service binding of this Worker to entrypoint `entrypoint` ("" for the
   // default export) of Worker `worker`, named `binding` in env. Returns the
   // handle the runtime passes back to rpcCall.
-  int addService(const std::string& binding, const std::string& worker,
+  int addService(const std::string& binding,
+                 const std::string& worker,
                  const std::string& entrypoint);
 
   // The Worker's env object, handed to entrypoints. Call after start().
@@ -96,9 +99,12 @@ class RpcHost final : public rpc::Endpoint {
   // Tells the runtime this Worker's name and compatibility settings. Call
   // after start(), inside Isolate::run.
   void configure(const std::string& compatibilityDate,
-                 const std::vector<std::string>& compatibilityFlags, const Limits& limits);
+                 const std::vector<std::string>& compatibilityFlags,
+                 const Limits& limits);
 
-  EventLoop& loop() override { return isolate_.loop(); }
+  EventLoop& loop() override {
+    return isolate_.loop();
+  }
   void deliver(rpc::Message call, rpc::Reply reply) override;
 
  private:
@@ -119,11 +125,17 @@ class RpcHost final : public rpc::Endpoint {
   // Replies to a call with what `result` (a value or a promise) settles to.
   // `objectId`: the Durable Object the call ran on, if any (enhanced error
   // serialization tells the caller).
-  void replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply,
+  void replyWith(v8::Local<v8::Value> result,
+                 uint64_t callId,
+                 const rpc::Reply& reply,
                  const std::string& objectId = "");
-  void replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error,
+  void replyError(const rpc::Reply& reply,
+                  uint64_t callId,
+                  v8::Local<v8::Value> error,
                   const std::string& objectId = "");
-  void replyErrorText(const rpc::Reply& reply, uint64_t callId, const std::string& type,
+  void replyErrorText(const rpc::Reply& reply,
+                      uint64_t callId,
+                      const std::string& type,
                       const std::string& message);
 
   js::Isolate& isolate_;

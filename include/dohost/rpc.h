@@ -36,15 +36,15 @@ struct Call {
   std::string method;             // the last name of the path
   std::vector<std::string> path;  // the names before `method`
   Op op = Op::kCall;
-  std::string caller;             // the calling Worker
-  bool hasCaps = false;           // args hold capability markers
-  std::string args;               // structured-clone bytes of the argument array
+  std::string caller;    // the calling Worker
+  bool hasCaps = false;  // args hold capability markers
+  std::string args;      // structured-clone bytes of the argument array
 };
 
 struct Return {
   uint64_t callId = 0;
   bool isError = false;
-  std::string payload;  // structured-clone bytes of the value or error
+  std::string payload;   // structured-clone bytes of the value or error
   bool hasCaps = false;  // the value holds capability markers
   // The call never got an answer from its target (its Worker is not
   // running, or its process went away mid-call): isError is true too, and
@@ -103,7 +103,9 @@ class Router {
   // `replyLoop` with the encoded Return, always later, never inside send().
   // When the Worker cannot be reached, onReturn gets a failure Return
   // naming it.
-  void send(const std::string& worker, Message call, EventLoop& replyLoop,
+  void send(const std::string& worker,
+            Message call,
+            EventLoop& replyLoop,
             std::function<void(Message)> onReturn);
 
   // As send(), but only to Workers of this process: for calls that came

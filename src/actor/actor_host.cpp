@@ -7,6 +7,7 @@
 #include "dohost/assert.h"
 #include "dohost/log.h"
 #include "dohost/storage.h"
+
 #include "instance.h"
 #include "storage_host.h"
 
@@ -30,10 +31,9 @@ ActorHost::~ActorHost() {
 }
 
 int ActorHost::addNamespace(const std::string& worker, const std::string& className) {
-  namespaces_.push_back(
-      std::make_unique<Namespace>(Namespace{
-          worker, className,
-          IdFactory(worker, worker == worker_ ? identityOf(className) : className)}));
+  namespaces_.push_back(std::make_unique<Namespace>(
+      Namespace{worker, className,
+                IdFactory(worker, worker == worker_ ? identityOf(className) : className)}));
   return static_cast<int>(namespaces_.size() - 1);
 }
 
@@ -55,7 +55,9 @@ std::vector<std::string> ActorHost::classNames() const {
   return names;
 }
 
-void ActorHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
+void ActorHost::setEnv(v8::Local<v8::Object> env) {
+  env_.Reset(isolate_.v8(), env);
+}
 
 std::vector<std::string> ActorHost::startStorage(const StorageOptions& options) {
   return storage_->start(options);

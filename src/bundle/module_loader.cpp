@@ -1,13 +1,12 @@
 // ModuleLoader: plain ES module graphs from disk, or an esbuild bundle.
-#include <sys/wait.h>
-
 #include <array>
 #include <cctype>
-#include <optional>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -181,8 +180,8 @@ std::string moduleFor(Kind kind, const std::string& contents) {
 std::string ruleOptions(const ModuleRules& rules) {
   std::string options;
   for (const auto& [ext, type] : rules) {
-    if (ext.size() < 2 || ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789_-") !=
-                              std::string::npos) {
+    if (ext.size() < 2 ||
+        ext.find_first_not_of(".abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
       continue;  // the config layer only passes plain extensions
     }
     options += type == "Text" ? " --loader:" + ext + "=text" : " --external:*" + ext;
@@ -350,7 +349,8 @@ ModuleLoader::ModuleLoader(const fs::path& main,
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw Error("cannot run esbuild: " + esbuildPath().string());
   std::array<char, 4096> buffer;
-  while (size_t got = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), got);
+  while (size_t got = fread(buffer.data(), 1, buffer.size(), pipe))
+    output.append(buffer.data(), got);
   int status = pclose(pipe);
   if (status != 0) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {

@@ -43,7 +43,9 @@ void EventLoop::start() {
   });
 }
 
-void EventLoop::stop() { state_->guard.reset(); }
+void EventLoop::stop() {
+  state_->guard.reset();
+}
 
 void EventLoop::join() {
   if (thread_.joinable()) thread_.join();
@@ -53,8 +55,12 @@ void EventLoop::post(std::function<void()> task) {
   boost::asio::post(state_->context, std::move(task));
 }
 
-bool EventLoop::isCurrent() const { return std::this_thread::get_id() == state_->threadId.load(); }
+bool EventLoop::isCurrent() const {
+  return std::this_thread::get_id() == state_->threadId.load();
+}
 
-boost::asio::io_context& EventLoop::context() { return state_->context; }
+boost::asio::io_context& EventLoop::context() {
+  return state_->context;
+}
 
 }  // namespace dohost

@@ -16,19 +16,27 @@ std::mutex gMutex;
 
 const char* levelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "?";
 }
 
 }  // namespace
 
-void setLevel(Level level) { gLevel = level; }
+void setLevel(Level level) {
+  gLevel = level;
+}
 
-bool enabled(Level level) { return level >= gLevel.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return level >= gLevel.load(std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view subsystem, std::string_view message) {
   if (!enabled(level)) return;
@@ -53,10 +61,13 @@ void print(std::string_view text) {
 
 namespace dohost {
 
-void failAssertion(const char* file, int line, const char* kind, const char* condition,
+void failAssertion(const char* file,
+                   int line,
+                   const char* kind,
+                   const char* condition,
                    const std::string& detail) {
-  std::string message = std::string(file) + ":" + std::to_string(line) + ": " + kind +
-                        " failed: " + condition;
+  std::string message =
+      std::string(file) + ":" + std::to_string(line) + ": " + kind + " failed: " + condition;
   if (!detail.empty()) message += "; " + detail;
   throw Error(message);
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "dohost/config.h"
@@ -95,8 +95,8 @@ std::string describeMissingClass(const WorkerConfig& config,
   if (auto it = otherExports.find(className); it != otherExports.end()) {
     return "\"" + className + "\" is exported by " + mainForMessages(config) + " as " +
            (it->second == "object" || it->second == "undefined" ? "" : "a ") + it->second +
-           ", not a class; export the Durable Object class itself, e.g. export class " +
-           className + " extends DurableObject { ... }";
+           ", not a class; export the Durable Object class itself, e.g. export class " + className +
+           " extends DurableObject { ... }";
   }
   std::vector<std::string_view> candidates(exportedClasses.begin(), exportedClasses.end());
   std::string message = "class \"" + className + "\" is not exported by " + mainForMessages(config);
@@ -174,8 +174,8 @@ std::vector<Diagnostic> checkExports(const WorkerConfig& config,
     if (!exported.count(binding.className)) {
       errors.push_back(Diagnostic{
           Severity::kError,
-          where + ": " + describeMissingClass(config, binding.className, exportedClasses,
-                                            otherExports)});
+          where + ": " +
+              describeMissingClass(config, binding.className, exportedClasses, otherExports)});
     }
     std::string gap = describeMigrationGap(config, replay, binding.className);
     if (!gap.empty()) errors.push_back(Diagnostic{Severity::kError, where + ": " + gap});
@@ -223,7 +223,8 @@ std::vector<Diagnostic> checkExports(const WorkerConfig& config,
 std::vector<LiveClass> liveClasses(const WorkerConfig& config) {
   std::vector<LiveClass> live;
   for (const auto& [name, fate] : replayMigrations(config.migrations).classes) {
-    if (fate.state == ClassFate::State::kLive) live.push_back(LiveClass{name, fate.sqlite, fate.identity});
+    if (fate.state == ClassFate::State::kLive)
+      live.push_back(LiveClass{name, fate.sqlite, fate.identity});
   }
   return live;
 }

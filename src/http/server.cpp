@@ -1,11 +1,11 @@
 // The HTTP front door: one acceptor spreading connections over the event loops, and one Session
 // per connection that parses requests with Beast, hands them to the handler and writes the
 // framed response (wire.h), streaming bodies both ways and upgrading WebSockets (ws_connection.h).
-#include "dohost/http.h"
-
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "dohost/http.h"
 
 // Before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <array>
@@ -114,9 +114,9 @@ bool startsWithIgnoringCase(std::string_view text, std::string_view prefix) {
 void warnRateLimited(const std::string& message) {
   static std::atomic<std::int64_t> lastMs{-kWarnIntervalMs};
   static std::atomic<int> suppressed{0};
-  std::int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           Clock::now().time_since_epoch())
-                           .count();
+  std::int64_t nowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+          .count();
   std::int64_t last = lastMs.load();
   if (nowMs - last < kWarnIntervalMs || !lastMs.compare_exchange_strong(last, nowMs)) {
     ++suppressed;
@@ -137,7 +137,9 @@ Response plainText(int status, const std::string& detail) {
   return response;
 }
 
-std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+std::string_view view(beast::string_view text) {
+  return {text.data(), text.size()};
+}
 
 class Session;
 
@@ -164,7 +166,9 @@ class Core {
   Core(Handler handler, ServerOptions options)
       : options_(std::move(options)), handler_(std::move(handler)) {}
 
-  bool stopped() const { return stopped_.load(); }
+  bool stopped() const {
+    return stopped_.load();
+  }
   const ServerOptions& options() const {
     return options_;
   }
@@ -203,9 +207,9 @@ class Core {
   std::mutex mutex_;
   Handler handler_;  // released under mutex_, called without it (handlersRunning_ counts calls)
   std::condition_variable handlersDone_;
-  int handlersRunning_ = 0;  // guarded by mutex_
-  bool detached_ = false;  // guarded by mutex_
-  std::uint64_t nextSessionId_ = 0;  // guarded by mutex_
+  int handlersRunning_ = 0;                                             // guarded by mutex_
+  bool detached_ = false;                                               // guarded by mutex_
+  std::uint64_t nextSessionId_ = 0;                                     // guarded by mutex_
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by mutex_
 };
 
@@ -806,7 +810,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keepAlive_ = false;
   bool http10_ = false;
   std::optional<std::string> webSocketKey_;  // set for a WebSocket upgrade request
-  std::string webSocketProblem_;  // why an attempted upgrade request is malformed
+  std::string webSocketProblem_;             // why an attempted upgrade request is malformed
   Clock::time_point started_;
   WireResponse wire_;                           // owns the bytes while they are written
   std::shared_ptr<ByteStream> responseStream_;  // a streamed response body being written
@@ -915,16 +919,24 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         retryTimer_(loops_[0]->context()) {}
 
   void listen(const std::string& ip, std::uint16_t port);
-  std::uint16_t port() const { return port_.load(); }
+  std::uint16_t port() const {
+    return port_.load();
+  }
   void stop(bool closeAll);
 
   // Waits until the acceptor has no operation in flight, at most `timeout`; false if it still
   // has one (loops_[0] is not running).
   bool waitForAcceptor(std::chrono::milliseconds timeout);
 
-  void releaseHandler() { core_->releaseHandler(); }
-  void detach() { core_->detach(); }
-  bool isOnAcceptLoop() const { return loops_[0]->isCurrent(); }
+  void releaseHandler() {
+    core_->releaseHandler();
+  }
+  void detach() {
+    core_->detach();
+  }
+  bool isOnAcceptLoop() const {
+    return loops_[0]->isCurrent();
+  }
 
  private:
   void accept();
@@ -934,11 +946,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   const std::shared_ptr<Core> core_;
   const std::vector<EventLoop*> loops_;
-  Acceptor acceptor_;  // opened by listen(), then used on loops_[0] only
+  Acceptor acceptor_;              // opened by listen(), then used on loops_[0] only
   asio::steady_timer retryTimer_;  // loops_[0] only
-  std::size_t nextLoop_ = 0;  // loops_[0] only
-  int acceptFailures_ = 0;    // loops_[0] only: failed accepts in a row
-  int spareDescriptor_ = -1;  // loops_[0] only: freed to answer a client when none are left
+  std::size_t nextLoop_ = 0;       // loops_[0] only
+  int acceptFailures_ = 0;         // loops_[0] only: failed accepts in a row
+  int spareDescriptor_ = -1;       // loops_[0] only: freed to answer a client when none are left
   std::atomic<std::uint16_t> port_{0};
 
   std::mutex mutex_;
@@ -1075,10 +1087,16 @@ Server::~Server() {
   impl_->detach();
 }
 
-void Server::listen(const std::string& ip, uint16_t port) { impl_->listen(ip, port); }
+void Server::listen(const std::string& ip, uint16_t port) {
+  impl_->listen(ip, port);
+}
 
-uint16_t Server::port() const { return impl_->port(); }
+uint16_t Server::port() const {
+  return impl_->port();
+}
 
-void Server::stop() { impl_->stop(/*closeAll=*/false); }
+void Server::stop() {
+  impl_->stop(/*closeAll=*/false);
+}
 
 }  // namespace dohost::http

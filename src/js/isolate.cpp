@@ -1,14 +1,14 @@
 // Isolate: one V8 isolate and context per Worker, its module graph, the
 // runtime bundle's natives and internals, and the microtask discipline.
-#include "dohost/js.h"
-
-#include <libplatform/libplatform.h>
-
 #include <mutex>
 #include <utility>
 
+#include <libplatform/libplatform.h>
+
 #include "dohost/assert.h"
+#include "dohost/js.h"
 #include "dohost/log.h"
+
 #include "runtime_bundle.h"
 
 namespace dohost::js {
@@ -94,9 +94,13 @@ Isolate& Isolate::from(v8::Isolate* isolate) {
   return *static_cast<Isolate*>(isolate->GetData(0));
 }
 
-v8::Local<v8::Context> Isolate::context() const { return context_.Get(isolate_); }
+v8::Local<v8::Context> Isolate::context() const {
+  return context_.Get(isolate_);
+}
 
-v8::Local<v8::Object> Isolate::mainExports() const { return mainExports_.Get(isolate_); }
+v8::Local<v8::Object> Isolate::mainExports() const {
+  return mainExports_.Get(isolate_);
+}
 
 v8::Local<v8::Function> Isolate::internal(const char* name) const {
   auto context = this->context();
@@ -109,7 +113,9 @@ void Isolate::addNative(const std::string& name, NativeFunction function) {
   natives_[name] = std::move(function);
 }
 
-void Isolate::runMicrotasks() { isolate_->PerformMicrotaskCheckpoint(); }
+void Isolate::runMicrotasks() {
+  isolate_->PerformMicrotaskCheckpoint();
+}
 
 void Isolate::printConsole(const std::string& level, const std::string& text) const {
   (void)level;
@@ -154,7 +160,8 @@ void settleTrampoline(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulf
 
 }  // namespace
 
-void Isolate::whenSettled(v8::Local<v8::Value> value, Continuation onFulfilled,
+void Isolate::whenSettled(v8::Local<v8::Value> value,
+                          Continuation onFulfilled,
                           Continuation onRejected) {
   auto context = this->context();
   if (!value->IsPromise()) {
@@ -166,18 +173,18 @@ void Isolate::whenSettled(v8::Local<v8::Value> value, Continuation onFulfilled,
   // frees the shared record.
   auto* callbacks = new SettleCallbacks{std::move(onFulfilled), std::move(onRejected)};
   auto data = v8::External::New(isolate_, callbacks);
-  auto onOk = v8::Function::New(
-                  context, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                    settleTrampoline(info, true);
-                  },
-                  data)
-                  .ToLocalChecked();
-  auto onErr = v8::Function::New(
-                   context, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                     settleTrampoline(info, false);
-                   },
-                   data)
-                   .ToLocalChecked();
+  auto onOk =
+      v8::Function::New(
+          context,
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) { settleTrampoline(info, true); },
+          data)
+          .ToLocalChecked();
+  auto onErr =
+      v8::Function::New(
+          context,
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) { settleTrampoline(info, false); },
+          data)
+          .ToLocalChecked();
   (void)promise->Then(context, onOk, onErr);
 }
 
@@ -194,7 +201,8 @@ void Isolate::evaluateRuntime() {
     auto fn = v8::Function::New(
                   context,
                   [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                    auto* native = static_cast<NativeFunction*>(info.Data().As<v8::External>()->Value());
+                    auto* native =
+                        static_cast<NativeFunction*>(info.Data().As<v8::External>()->Value());
                     (*native)(info);
                   },
                   data)
@@ -446,7 +454,8 @@ void Isolate::start(ModuleProvider& modules) {
   v8::Local<v8::Value> result;
   if (!module->Evaluate(context).ToLocal(&result)) fail("cannot evaluate " + mainSource.path);
   // A rejection is the startup error below, not also an unhandled rejection.
-  whenSettled(result, [](v8::Local<v8::Value>) {}, [](v8::Local<v8::Value>) {});
+  whenSettled(
+      result, [](v8::Local<v8::Value>) {}, [](v8::Local<v8::Value>) {});
   runMicrotasks();
   if (module->GetStatus() == v8::Module::kErrored) {
     throw Error("cannot evaluate " + mainSource.path + ": " + describe(module->GetException()));

@@ -1,12 +1,11 @@
 // RpcHost: calls leaving this isolate through stubs, their returns, and
 // calls arriving for the objects this isolate owns.
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "dohost/assert.h"
 #include "dohost/jsrpc.h"
-
-#include <tuple>
 #include "dohost/log.h"
 
 namespace dohost::jsrpc {
@@ -24,28 +23,27 @@ RpcHost::~RpcHost() {
   env_.Reset();
 }
 
-int RpcHost::addService(const std::string& binding, const std::string& worker,
+int RpcHost::addService(const std::string& binding,
+                        const std::string& worker,
                         const std::string& entrypoint) {
   services_.push_back(Service{binding, worker, entrypoint});
   return static_cast<int>(services_.size() - 1);
 }
 
-void RpcHost::setEnv(v8::Local<v8::Object> env) { env_.Reset(isolate_.v8(), env); }
+void RpcHost::setEnv(v8::Local<v8::Object> env) {
+  env_.Reset(isolate_.v8(), env);
+}
 
 void RpcHost::installNatives() {
-  isolate_.addNative("rpcCall", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    rpcCall(info);
-  });
+  isolate_.addNative("rpcCall",
+                     [this](const v8::FunctionCallbackInfo<v8::Value>& info) { rpcCall(info); });
   // [worker, className] of a namespace handle, for a stub sent as a value.
-  isolate_.addNative("rpcNamespaceTarget",
-                     [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                       auto* isolate = info.GetIsolate();
-                       auto target = actors_->namespaceTarget(
-                           info[0]->Int32Value(isolate_.context()).FromMaybe(-1));
-                       v8::Local<v8::Value> items[] = {toV8(isolate, target.worker),
-                                                       toV8(isolate, target.className)};
-                       info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
-                     });
+  isolate_.addNative("rpcNamespaceTarget", [this](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* isolate = info.GetIsolate();
+    auto target = actors_->namespaceTarget(info[0]->Int32Value(isolate_.context()).FromMaybe(-1));
+    v8::Local<v8::Value> items[] = {toV8(isolate, target.worker), toV8(isolate, target.className)};
+    info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+  });
   // Whether a value is a Proxy, which JavaScript cannot tell: workerd sends
   // a Proxy by reference, as a stub.
   isolate_.addNative("rpcIsProxy", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -79,12 +77,13 @@ void RpcHost::configure(const std::string& compatibilityDate,
       ->Set(context, toV8(isolate, "serviceInvocations"),
             v8::Number::New(isolate, limits.serviceInvocations))
       .Check();
-  jsLimits
-      ->Set(context, toV8(isolate, "subrequests"), v8::Number::New(isolate, limits.subrequests))
+  jsLimits->Set(context, toV8(isolate, "subrequests"), v8::Number::New(isolate, limits.subrequests))
       .Check();
   v8::Local<v8::Value> args[] = {toV8(isolate, worker_), toV8(isolate, compatibilityDate), flags,
                                  jsLimits};
-  isolate_.internal("configureRpc")->Call(context, v8::Undefined(isolate), 4, args).ToLocalChecked();
+  isolate_.internal("configureRpc")
+      ->Call(context, v8::Undefined(isolate), 4, args)
+      .ToLocalChecked();
 }
 
 // ==== Outgoing calls ========================================================
@@ -137,8 +136,7 @@ void RpcHost::rpcCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else {
     DOHOST_REQUIRE(kind == kKindExport, "bad stub target");
     call.target.worker = toStdString(isolate, item(1));
-    call.target.exportId =
-        static_cast<uint64_t>(item(2)->IntegerValue(context).FromMaybe(0));
+    call.target.exportId = static_cast<uint64_t>(item(2)->IntegerValue(context).FromMaybe(0));
   }
   auto path = info[1].As<v8::Array>();
   uint32_t length = path->Length();
@@ -189,8 +187,8 @@ void RpcHost::onReturn(rpc::Message message) {
     scope = std::move(found->second);
     scopes_.erase(found);
   }
-  auto state = std::make_shared<std::tuple<rpc::Return, v8::Global<v8::Promise::Resolver>,
-                                           std::optional<std::string>>>(
+  auto state = std::make_shared<
+      std::tuple<rpc::Return, v8::Global<v8::Promise::Resolver>, std::optional<std::string>>>(
       std::move(ret), std::move(global), std::move(fetchedWorker));
   auto completion = [this, state] {
     auto& [ret, global, fetchedWorker] = *state;
@@ -371,7 +369,9 @@ void RpcHost::deliver(rpc::Message message, rpc::Reply reply) {
   });
 }
 
-void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc::Reply& reply,
+void RpcHost::replyWith(v8::Local<v8::Value> result,
+                        uint64_t callId,
+                        const rpc::Reply& reply,
                         const std::string& objectId) {
   isolate_.whenSettled(
       result,
@@ -397,14 +397,15 @@ void RpcHost::replyWith(v8::Local<v8::Value> result, uint64_t callId, const rpc:
       });
 }
 
-void RpcHost::replyError(const rpc::Reply& reply, uint64_t callId, v8::Local<v8::Value> error,
+void RpcHost::replyError(const rpc::Reply& reply,
+                         uint64_t callId,
+                         v8::Local<v8::Value> error,
                          const std::string& objectId) {
   auto* isolate = isolate_.v8();
   auto context = isolate_.context();
   v8::TryCatch tryCatch(isolate);
-  v8::Local<v8::Value> args[] = {error, objectId.empty()
-                                            ? v8::Undefined(isolate).As<v8::Value>()
-                                            : toV8(isolate, objectId).As<v8::Value>()};
+  v8::Local<v8::Value> args[] = {error, objectId.empty() ? v8::Undefined(isolate).As<v8::Value>()
+                                                         : toV8(isolate, objectId).As<v8::Value>()};
   v8::Local<v8::Value> wire;
   std::optional<std::string> bytes;
   if (isolate_.internal("errorToWire")

@@ -4,6 +4,7 @@
 
 #include "dohost/assert.h"
 #include "dohost/rpc.h"
+
 #include "messages.capnp.h"
 
 namespace dohost::rpc {
@@ -146,7 +147,9 @@ void Router::setRemote(RemoteRoute* remote) {
   remote_ = remote;
 }
 
-void Router::send(const std::string& worker, Message call, EventLoop& replyLoop,
+void Router::send(const std::string& worker,
+                  Message call,
+                  EventLoop& replyLoop,
                   std::function<void(Message)> onReturn) {
   RemoteRoute* remote = nullptr;
   {

@@ -47,9 +47,10 @@ std::string lostMessage(const std::string& worker) {
 }
 
 std::string tooLarge(const std::string& worker, size_t size) {
-  return "Cannot send a message of " + std::to_string(size) + " bytes between dohost processes "
-         "(Worker \"" + worker + "\"); the limit is " + std::to_string(frame::kMaxFrameBytes) +
-         " bytes.";
+  return "Cannot send a message of " + std::to_string(size) +
+         " bytes between dohost processes "
+         "(Worker \"" +
+         worker + "\"); the limit is " + std::to_string(frame::kMaxFrameBytes) + " bytes.";
 }
 
 const char* kShuttingDown = "Network connection lost: this dohost process is shutting down.";
@@ -216,9 +217,9 @@ struct Transport::Impl : std::enable_shared_from_this<Transport::Impl> {
   std::function<void(const fs::path&)> onPeerLost;
   std::atomic<bool> stopping{false};
   fs::path socketPath;
-  std::unique_ptr<Acceptor> acceptor;  // loops[0]
+  std::unique_ptr<Acceptor> acceptor;              // loops[0]
   std::unique_ptr<asio::steady_timer> retryTimer;  // loops[0]
-  size_t nextLoop = 0;                 // loops[0]
+  size_t nextLoop = 0;                             // loops[0]
 
   std::mutex mutex;
   // Outgoing connections by (caller's loop, peer socket); guarded by mutex.

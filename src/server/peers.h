@@ -79,8 +79,8 @@ class Peers {
   bool stopped_ = false;
 
   std::mutex statusMutex_;
-  bool announced_ = false;        // guarded by statusMutex_
-  std::vector<bool> lastStatus_;  // per watched_, guarded by statusMutex_
+  bool announced_ = false;                      // guarded by statusMutex_
+  std::vector<bool> lastStatus_;                // per watched_, guarded by statusMutex_
   std::vector<rpc::RegistryEntry> registered_;  // this process's, guarded by statusMutex_
 };
 

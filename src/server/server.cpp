@@ -1,11 +1,10 @@
 // Server: wires loops, Workers, the router and the front door together.
 #include "dohost/server.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdlib.h>
 #include <thread>
 
 #include "dohost/actor.h"
@@ -54,7 +53,9 @@ Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   auto& options = impl_->options;
@@ -83,11 +84,12 @@ void Server::start() {
       }
     }
   }
-  if (!errors.empty()) throw StartupError(errors.front() + [&] {
-    std::string rest;
-    for (size_t i = 1; i < errors.size(); ++i) rest += "\n" + errors[i];
-    return rest;
-  }());
+  if (!errors.empty())
+    throw StartupError(errors.front() + [&] {
+      std::string rest;
+      for (size_t i = 1; i < errors.size(); ++i) rest += "\n" + errors[i];
+      return rest;
+    }());
 
   if (options.inMemory) {
     impl_->scratchDir = makeScratchDir();
@@ -205,13 +207,16 @@ void Server::start() {
       if (impl_->peers) {
         if (impl_->peers->runs(target)) return;
         log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
-                   target + "\", which no dohost process runs yet; calls through it fail "
+                   target +
+                   "\", which no dohost process runs yet; calls through it fail "
                    "until it starts (with another -c, or in another dohost serve sharing the "
-                   "registry " + impl_->options.registryDir.string() + ")");
+                   "registry " +
+                   impl_->options.registryDir.string() + ")");
         return;
       }
       log::print("Worker \"" + config.name + "\": env." + binding + " is bound to Worker \"" +
-                 target + "\", which is not running in this dohost process; calls through it "
+                 target +
+                 "\", which is not running in this dohost process; calls through it "
                  "fail until it is (add it with another -c)");
     };
     for (const auto& service : config.services) report(service.binding, service.service);
@@ -294,7 +299,9 @@ std::vector<std::string> Server::banner() const {
   return lines;
 }
 
-uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+uint16_t Server::port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
 
 void Server::stop() {
   if (impl_->stopped) return;

@@ -56,7 +56,9 @@ std::string displayPath(const std::filesystem::path& path) {
 // delete_all_deletes_alarm: on from 2026-02-24, or by flag either way (workerd's rule).
 bool deleteAllDeletesAlarm(const config::WorkerConfig& config) {
   const auto& flags = config.compatibilityFlags;
-  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  auto has = [&](const char* flag) {
+    return std::find(flags.begin(), flags.end(), flag) != flags.end();
+  };
   if (has("delete_all_deletes_alarm")) return true;
   if (has("delete_all_preserves_alarm")) return false;
   return !config.compatibilityDate.empty() && config.compatibilityDate >= "2026-02-24";
@@ -75,14 +77,18 @@ actor::StorageOptions storageOptions(const config::WorkerConfig& config, bool in
 
 }  // namespace
 
-Worker::Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
+Worker::Worker(config::WorkerConfig config,
+               EventLoop& loop,
+               rpc::Router& router,
                std::filesystem::path persistDir)
     : config_(std::move(config)),
       loop_(loop),
       router_(router),
       persistDir_(std::move(persistDir)) {}
 
-Worker::~Worker() { DOHOST_ASSERT(!isolate_, "Worker destroyed without shutdown()"); }
+Worker::~Worker() {
+  DOHOST_ASSERT(!isolate_, "Worker destroyed without shutdown()");
+}
 
 std::vector<std::string> Worker::start() {
   return runOn<std::vector<std::string>>(loop_, [this] { return startOnLoop(); });
@@ -128,9 +134,9 @@ std::vector<std::string> Worker::startOnLoop() {
 
   try {
     // Both outlive start(): import() loads modules later.
-    loader_ = std::make_unique<bundle::ModuleLoader>(
-        config_.main, persistDir_ / "bundle" / config_.name, bareNodeModules(config_),
-        config_.moduleRules);
+    loader_ =
+        std::make_unique<bundle::ModuleLoader>(config_.main, persistDir_ / "bundle" / config_.name,
+                                               bareNodeModules(config_), config_.moduleRules);
     provider_ = std::make_unique<LoaderProvider>(*loader_);
     isolate_->start(*provider_);
   } catch (const std::exception& e) {
@@ -194,8 +200,7 @@ std::vector<std::string> Worker::startOnLoop() {
     // Every class this Worker defines may be called, bound or not.
     for (const auto& binding : config_.durableObjects) {
       if (binding.scriptName.empty() || binding.scriptName == config_.name) {
-        actors_->defineClass(binding.className,
-                             config::isSqliteClass(config_, binding.className));
+        actors_->defineClass(binding.className, config::isSqliteClass(config_, binding.className));
       }
     }
     // Renamed classes keep their identity, so their objects keep their IDs and data.
@@ -285,7 +290,9 @@ void Worker::recordExports(const std::vector<std::string>& exported) {
 // with enable_ctx_exports); disable_ctx_exports turns it off.
 void Worker::setCtxExports(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   const auto& flags = config_.compatibilityFlags;
-  auto has = [&](const char* flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
+  auto has = [&](const char* flag) {
+    return std::find(flags.begin(), flags.end(), flag) != flags.end();
+  };
   bool enabled = (config_.compatibilityDate >= "2025-11-17" || has("enable_ctx_exports")) &&
                  !has("disable_ctx_exports");
   v8::Local<v8::Value> list = v8::Null(isolate);
@@ -390,10 +397,12 @@ void Worker::fetchOnLoop(http::Request request, http::Respond respond) {
           auto context = isolate_->context();
           auto object = value.As<v8::Object>();
           http::Response response;
-          response.status =
-              object->Get(context, toV8(isolate, "status")).ToLocalChecked()->Int32Value(context).FromMaybe(500);
-          response.statusText =
-              toStdString(isolate, object->Get(context, toV8(isolate, "statusText")).ToLocalChecked());
+          response.status = object->Get(context, toV8(isolate, "status"))
+                                .ToLocalChecked()
+                                ->Int32Value(context)
+                                .FromMaybe(500);
+          response.statusText = toStdString(
+              isolate, object->Get(context, toV8(isolate, "statusText")).ToLocalChecked());
           auto headers =
               object->Get(context, toV8(isolate, "headers")).ToLocalChecked().As<v8::Array>();
           for (uint32_t i = 0; i < headers->Length(); ++i) {

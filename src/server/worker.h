@@ -26,7 +26,9 @@ void installActorEvents(js::Isolate& isolate, actor::ActorHost& actors, const st
 
 class Worker {
  public:
-  Worker(config::WorkerConfig config, EventLoop& loop, rpc::Router& router,
+  Worker(config::WorkerConfig config,
+         EventLoop& loop,
+         rpc::Router& router,
          std::filesystem::path persistDir);
   ~Worker();
 
@@ -41,7 +43,9 @@ class Worker {
   // Runs the Worker's fetch handler for `request`. Any thread.
   void handleHttp(http::Request request, http::Respond respond);
 
-  const config::WorkerConfig& config() const { return config_; }
+  const config::WorkerConfig& config() const {
+    return config_;
+  }
 
   // The HTTP client fetch() uses. Call before start().
   void setOutbound(std::shared_ptr<api::Outbound> outbound) {
@@ -58,9 +62,13 @@ class Worker {
     return classes_;
   }
   // The per-request limits on calls through bindings. Call before start().
-  void setLimits(const jsrpc::Limits& limits) { limits_ = limits; }
+  void setLimits(const jsrpc::Limits& limits) {
+    limits_ = limits;
+  }
   // Durable Object storage in memory only (dohost serve --in-memory). Before start().
-  void setInMemory(bool inMemory) { inMemory_ = inMemory; }
+  void setInMemory(bool inMemory) {
+    inMemory_ = inMemory;
+  }
 
  private:
   std::vector<std::string> startOnLoop();

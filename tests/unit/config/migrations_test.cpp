@@ -1,8 +1,8 @@
 // What the migrations make of each class: whether it is SQLite-backed, and the identity its
 // object IDs derive from, which renamed_classes keep.
-#include "dohost/config.h"
-
 #include <gtest/gtest.h>
+
+#include "dohost/config.h"
 
 namespace dohost::config {
 namespace {

@@ -1,8 +1,8 @@
 // The encoding of calls and returns: every field survives the round trip,
 // so the in-process and socket paths carry the same calls.
-#include "dohost/rpc.h"
-
 #include <gtest/gtest.h>
+
+#include "dohost/rpc.h"
 
 namespace dohost::rpc {
 namespace {
