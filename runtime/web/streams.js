@@ -285,9 +285,11 @@ function chunkBytes(chunk) {
   return bufferSourceBytes(chunk).slice();
 }
 
-// Builds a class with `readable` and `writable` getters over a private
-// TransformStream, as the spec's GenericTransformStream mixin does.
-function transformAccessors(Class, check) {
+// Finishes a class with `readable` and `writable` getters over a private
+// TransformStream, as the spec's GenericTransformStream mixin does, and
+// gives it the tag, property shape and console rendering of a Web IDL
+// interface.
+function finishTransformInterface(Class, check) {
   Object.defineProperties(Class.prototype, {
     readable: {
       get() {
@@ -304,6 +306,12 @@ function transformAccessors(Class, check) {
       configurable: true,
     },
   });
+  Object.defineProperty(Class.prototype, Symbol.toStringTag, {
+    value: Class.name,
+    configurable: true,
+  });
+  finishInterface(Class);
+  inspectByGetters(Class);
 }
 
 // ===========================================================================
@@ -350,13 +358,7 @@ export class TextEncoderStream {
   }
 }
 
-transformAccessors(TextEncoderStream, (self) => encoderStreamOf(self));
-Object.defineProperty(TextEncoderStream.prototype, Symbol.toStringTag, {
-  value: 'TextEncoderStream',
-  configurable: true,
-});
-finishInterface(TextEncoderStream);
-inspectByGetters(TextEncoderStream);
+finishTransformInterface(TextEncoderStream, (self) => encoderStreamOf(self));
 
 let decoderStreamOf;
 let decoderTransformOf;
@@ -405,13 +407,7 @@ export class TextDecoderStream {
   }
 }
 
-transformAccessors(TextDecoderStream, (self) => decoderTransformOf(self));
-Object.defineProperty(TextDecoderStream.prototype, Symbol.toStringTag, {
-  value: 'TextDecoderStream',
-  configurable: true,
-});
-finishInterface(TextDecoderStream);
-inspectByGetters(TextDecoderStream);
+finishTransformInterface(TextDecoderStream, (self) => decoderTransformOf(self));
 
 // ===========================================================================
 // CompressionStream, DecompressionStream
@@ -495,13 +491,7 @@ export class CompressionStream {
   }
 }
 
-transformAccessors(CompressionStream, (self) => compressionOf(self));
-Object.defineProperty(CompressionStream.prototype, Symbol.toStringTag, {
-  value: 'CompressionStream',
-  configurable: true,
-});
-finishInterface(CompressionStream);
-inspectByGetters(CompressionStream);
+finishTransformInterface(CompressionStream, (self) => compressionOf(self));
 
 let decompressionOf;
 
@@ -524,13 +514,7 @@ export class DecompressionStream {
   }
 }
 
-transformAccessors(DecompressionStream, (self) => decompressionOf(self));
-Object.defineProperty(DecompressionStream.prototype, Symbol.toStringTag, {
-  value: 'DecompressionStream',
-  configurable: true,
-});
-finishInterface(DecompressionStream);
-inspectByGetters(DecompressionStream);
+finishTransformInterface(DecompressionStream, (self) => decompressionOf(self));
 
 // ===========================================================================
 // Helpers for Body and the host
